@@ -43,10 +43,16 @@ _MAX_FRAG: Final = 9
 
 @nb.njit(cache=True)
 def _reject_slot(
-    sl: int, slot_lines: npt.NDArray[np.int64], slot_n: npt.NDArray[np.int64],
-    slot_first: npt.NDArray[np.int64], slot_last: npt.NDArray[np.int64],
-    slot_active: npt.NDArray[np.bool_], kind: npt.NDArray[np.int8], reason: npt.NDArray[np.int8],
-    x_span: npt.NDArray[np.int64], nx: int,
+    sl: int,
+    slot_lines: npt.NDArray[np.int64],
+    slot_n: npt.NDArray[np.int64],
+    slot_first: npt.NDArray[np.int64],
+    slot_last: npt.NDArray[np.int64],
+    slot_active: npt.NDArray[np.bool_],
+    kind: npt.NDArray[np.int8],
+    reason: npt.NDArray[np.int8],
+    x_span: npt.NDArray[np.int64],
+    nx: int,
 ) -> int:
     for j in range(slot_n[sl]):
         li = slot_lines[sl, j]
@@ -60,14 +66,27 @@ def _reject_slot(
 
 @nb.njit(cache=True)
 def _assemble(
-    kind: npt.NDArray[np.int8], reason: npt.NDArray[np.int8], frag: npt.NDArray[np.int8],
-    seq: npt.NDArray[np.int8], chan: npt.NDArray[np.uint8], tag_time: npt.NDArray[np.int64],
-    wrap_time: npt.NDArray[np.int64], src: npt.NDArray[np.int64],
-    src_hash: npt.NDArray[np.int64], g: npt.NDArray[np.int32], window: int, final: bool,
+    kind: npt.NDArray[np.int8],
+    reason: npt.NDArray[np.int8],
+    frag: npt.NDArray[np.int8],
+    seq: npt.NDArray[np.int8],
+    chan: npt.NDArray[np.uint8],
+    tag_time: npt.NDArray[np.int64],
+    wrap_time: npt.NDArray[np.int64],
+    src: npt.NDArray[np.int64],
+    src_hash: npt.NDArray[np.int64],
+    g: npt.NDArray[np.int32],
+    recv_time: npt.NDArray[np.int64],
+    window: int,
+    final: bool,
     receive_time: int,
     # outputs
-    m_span: npt.NDArray[np.int64], m_off: npt.NDArray[np.int64], m_lines: npt.NDArray[np.int64],
-    m_time: npt.NDArray[np.int64], m_tsrc: npt.NDArray[np.int8], m_src: npt.NDArray[np.int64],
+    m_span: npt.NDArray[np.int64],
+    m_off: npt.NDArray[np.int64],
+    m_lines: npt.NDArray[np.int64],
+    m_time: npt.NDArray[np.int64],
+    m_tsrc: npt.NDArray[np.int8],
+    m_src: npt.NDArray[np.int64],
     x_span: npt.NDArray[np.int64],
 ) -> tuple[int, int, int]:
     n = kind.shape[0]
@@ -82,8 +101,6 @@ def _assemble(
     p_src0 = -1
     p_src1 = -1
     p_hash = 0
-    p_g0 = -1
-    p_g1 = -1
     p_g2 = -1
     # Open multi-sentence groups.
     slot_key = np.zeros(_MAX_OPEN, np.int64)
@@ -102,8 +119,18 @@ def _assemble(
         if n_active > 0:
             for sl in range(_MAX_OPEN):
                 if slot_active[sl] and i - slot_last[sl] > window:
-                    nx = _reject_slot(sl, slot_lines, slot_n, slot_first, slot_last, slot_active,
-                                      kind, reason, x_span, nx)
+                    nx = _reject_slot(
+                        sl,
+                        slot_lines,
+                        slot_n,
+                        slot_first,
+                        slot_last,
+                        slot_active,
+                        kind,
+                        reason,
+                        x_span,
+                        nx,
+                    )
                     n_active -= 1
         k = kind[i]
         if k == R.WRAPPER:
@@ -119,8 +146,6 @@ def _assemble(
                 p_src1 = src[i, 1]
                 p_hash = src_hash[i]
             if g[i, 2] >= 0:
-                p_g0 = g[i, 0]
-                p_g1 = g[i, 1]
                 p_g2 = g[i, 2]
             continue
         if k == R.REJECTED:
@@ -155,6 +180,9 @@ def _assemble(
         elif t_wrap != NO_TIME:
             t = t_wrap
             ts = TS_WRAPPER
+        elif recv_time[i] != NO_TIME:
+            t = recv_time[i]
+            ts = TS_RECEIVE
         elif receive_time != NO_TIME:
             t = receive_time
             ts = TS_RECEIVE
@@ -185,15 +213,27 @@ def _assemble(
         # often precedes only the first fragment).
         found = -1
         for sl in range(_MAX_OPEN):
-            if slot_active[sl] and slot_key[sl] == key and (
-                sh == 0 or slot_src[sl, 2] == 0 or slot_src[sl, 2] == sh
+            if (
+                slot_active[sl]
+                and slot_key[sl] == key
+                and (sh == 0 or slot_src[sl, 2] == 0 or slot_src[sl, 2] == sh)
             ):
                 found = sl
                 break
         if num == 1:
             if found >= 0:
-                nx = _reject_slot(found, slot_lines, slot_n, slot_first, slot_last, slot_active,
-                                  kind, reason, x_span, nx)
+                nx = _reject_slot(
+                    found,
+                    slot_lines,
+                    slot_n,
+                    slot_first,
+                    slot_last,
+                    slot_active,
+                    kind,
+                    reason,
+                    x_span,
+                    nx,
+                )
                 n_active -= 1
             free = -1
             oldest = -1
@@ -204,8 +244,18 @@ def _assemble(
                 if oldest < 0 or slot_last[sl] < slot_last[oldest]:
                     oldest = sl
             if free < 0:
-                nx = _reject_slot(oldest, slot_lines, slot_n, slot_first, slot_last, slot_active,
-                                  kind, reason, x_span, nx)
+                nx = _reject_slot(
+                    oldest,
+                    slot_lines,
+                    slot_n,
+                    slot_first,
+                    slot_last,
+                    slot_active,
+                    kind,
+                    reason,
+                    x_span,
+                    nx,
+                )
                 n_active -= 1
                 free = oldest
             slot_active[free] = True
@@ -224,8 +274,18 @@ def _assemble(
             continue
         if found < 0 or slot_n[found] + 1 != num:
             if found >= 0:
-                nx = _reject_slot(found, slot_lines, slot_n, slot_first, slot_last, slot_active,
-                                  kind, reason, x_span, nx)
+                nx = _reject_slot(
+                    found,
+                    slot_lines,
+                    slot_n,
+                    slot_first,
+                    slot_last,
+                    slot_active,
+                    kind,
+                    reason,
+                    x_span,
+                    nx,
+                )
                 n_active -= 1
             kind[i] = R.REJECTED
             reason[i] = R.ORPHAN_FRAGMENT
@@ -263,8 +323,18 @@ def _assemble(
     for sl in range(_MAX_OPEN):
         if slot_active[sl]:
             if final:
-                nx = _reject_slot(sl, slot_lines, slot_n, slot_first, slot_last, slot_active,
-                                  kind, reason, x_span, nx)
+                nx = _reject_slot(
+                    sl,
+                    slot_lines,
+                    slot_n,
+                    slot_first,
+                    slot_last,
+                    slot_active,
+                    kind,
+                    reason,
+                    x_span,
+                    nx,
+                )
             else:
                 cut = min(cut, slot_first[sl])
     if has_p and not final:
@@ -275,8 +345,17 @@ def _assemble(
 class Messages:
     """Messages found in a chunk: their lines, spans, times and sources."""
 
-    __slots__ = ("count", "cut", "line_off", "lines", "rejected_spans", "span", "src", "time",
-                 "tsrc")
+    __slots__ = (
+        "count",
+        "cut",
+        "line_off",
+        "lines",
+        "rejected_spans",
+        "span",
+        "src",
+        "time",
+        "tsrc",
+    )
 
     def __init__(self, n_lines: int) -> None:
         self.span = np.zeros((n_lines, 2), np.int64)  # first line (wrappers included), last line
@@ -290,16 +369,33 @@ class Messages:
         self.cut = n_lines
 
 
-def assemble(
-    f: LineFields, *, window: int, final: bool, receive_time_ms: int | None
-) -> Messages:
+def assemble(f: LineFields, *, window: int, final: bool, receive_time_ms: int | None) -> Messages:
     """Apply wrappers and reassemble fragments; updates ``f.kind``/``f.reason`` in place."""
     n = f.kind.shape[0]
     m = Messages(n)
     rt = NO_TIME if receive_time_ms is None else int(receive_time_ms)
     nm, nx, cut = _assemble(
-        f.kind, f.reason, f.frag, f.seq, f.chan, f.tag_time, f.wrap_time, f.src, f.src_hash, f.g,
-        window, final, rt, m.span, m.line_off, m.lines, m.time, m.tsrc, m.src, m.rejected_spans,
+        f.kind,
+        f.reason,
+        f.frag,
+        f.seq,
+        f.chan,
+        f.tag_time,
+        f.wrap_time,
+        f.src,
+        f.src_hash,
+        f.g,
+        f.recv_time,
+        window,
+        final,
+        rt,
+        m.span,
+        m.line_off,
+        m.lines,
+        m.time,
+        m.tsrc,
+        m.src,
+        m.rejected_spans,
     )
     m.count = nm
     m.cut = cut

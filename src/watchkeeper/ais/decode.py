@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Final
+from typing import ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -48,13 +48,15 @@ class DecodeResult:
     lines: int = 0  # lines consumed
     bytes: int = 0  # bytes consumed
 
-    TABLES: Final = ("positions", "vessels", "stations", "other", "rejected")
+    TABLES: ClassVar[tuple[str, ...]] = ("positions", "vessels", "stations", "other", "rejected")
 
     @classmethod
     def empty(cls) -> DecodeResult:
         return cls(
-            schema.POSITIONS.empty_table(), schema.VESSELS.empty_table(),
-            schema.STATIONS.empty_table(), schema.OTHER_MESSAGES.empty_table(),
+            schema.POSITIONS.empty_table(),
+            schema.VESSELS.empty_table(),
+            schema.STATIONS.empty_table(),
+            schema.OTHER_MESSAGES.empty_table(),
             schema.REJECTED.empty_table(),
         )
 
@@ -107,7 +109,9 @@ def _safe_cut(m: Messages) -> int:
         cut = int(spans[straddle, 0].min())
 
 
-def _masked(values: npt.NDArray[np.generic], valid: npt.NDArray[np.bool_], typ: pa.DataType) -> pa.Array:
+def _masked(
+    values: npt.NDArray[np.generic], valid: npt.NDArray[np.bool_], typ: pa.DataType
+) -> pa.Array:
     return pa.array(values, type=typ, mask=~valid)
 
 
@@ -119,9 +123,13 @@ def _strings(mat: npt.NDArray[np.uint8], lens: npt.NDArray[np.int8]) -> pa.Array
     data, offsets = gather_spans(mat.reshape(-1), starts, ends, np.arange(n + 1, dtype=np.int64))
     valid = lens > 0
     return pa.Array.from_buffers(
-        pa.string(), n,
-        [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(offsets),
-         pa.py_buffer(data)],
+        pa.string(),
+        n,
+        [
+            pa.py_buffer(np.packbits(valid, bitorder="little")),
+            pa.py_buffer(offsets),
+            pa.py_buffer(data),
+        ],
         null_count=int(n - valid.sum()),
     )
 
@@ -137,9 +145,16 @@ def _timestamps(ms: npt.NDArray[np.int64]) -> pa.Array:
 class _Chunk:
     """Per-message columns shared by every table, as arrays to index per table."""
 
-    def __init__(self, buf: npt.NDArray[np.uint8], m: Messages, f: Fields,
-                 first_lines: npt.NDArray[np.int64], chan: npt.NDArray[np.uint8],
-                 vdo: npt.NDArray[np.bool_], default_source: str) -> None:
+    def __init__(
+        self,
+        buf: npt.NDArray[np.uint8],
+        m: Messages,
+        f: Fields,
+        first_lines: npt.NDArray[np.int64],
+        chan: npt.NDArray[np.uint8],
+        vdo: npt.NDArray[np.bool_],
+        default_source: str,
+    ) -> None:
         self.m = m
         self.f = f
         n = f.msg_type.shape[0]
@@ -195,8 +210,11 @@ def _positions(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
         "cog": _masked(cog, np.where(is27, cog < 360, cog < 359.95), pa.float32()),
         "heading": _masked(heading, (heading >= 0) & (heading < 360), pa.int16()),
         "nav_status": _masked(nav, (nav >= 0) & (nav != 15), pa.int8()),
-        "turn": _masked(turn, (np.abs(turn_raw.astype(np.int16)) < 127) & ~np.isin(t, (18, 19, 27)),
-                        pa.float32()),
+        "turn": _masked(
+            turn,
+            (np.abs(turn_raw.astype(np.int16)) < 127) & ~np.isin(t, (18, 19, 27)),
+            pa.float32(),
+        ),
         "turn_raw": _masked(turn_raw, (turn_raw != -128) & ~np.isin(t, (18, 19, 27)), pa.int8()),
         "second": _masked(second, (second >= 0) & (second < 60), pa.int8()),
         "maneuver": _masked(maneuver, maneuver > 0, pa.int8()),
@@ -210,7 +228,7 @@ def _positions(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
 
 def _dims(f: Fields, idx: npt.NDArray[np.int64]) -> dict[str, pa.Array]:
     d = f.dims[idx]
-    known = (d >= 0).all(axis=1) & (d > 0).any(axis=1)
+    known = np.asarray((d >= 0).all(axis=1) & (d > 0).any(axis=1))
     names = ("to_bow", "to_stern", "to_port", "to_starboard")
     return {n: _masked(d[:, k], known, pa.int16()) for k, n in enumerate(names)}
 
@@ -233,8 +251,8 @@ def _eta(ts_ms: npt.NDArray[np.int64], eta: npt.NDArray[np.int8]) -> pa.Array:
             cand_ms = cand.astype(np.int64)
             # Keep the month: 31 April does not exist.
             same_month = (cand.astype("datetime64[M]") == base) & ok
-            pick = same_month & (when == NO_TIME) & (
-                (add == 1) | (cand_ms >= ts_ms - 183 * 86400000)
+            pick = (
+                same_month & (when == NO_TIME) & ((add == 1) | (cand_ms >= ts_ms - 183 * 86400000))
             )
             when = np.where(pick, cand_ms, when)
     return _timestamps(when)
@@ -299,10 +317,12 @@ def _stations(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
 
 
 def _other(
-    c: _Chunk, idx: npt.NDArray[np.int64], buf: npt.NDArray[np.uint8], payload: npt.NDArray[np.int64],
+    c: _Chunk,
+    idx: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    payload: npt.NDArray[np.int64],
     fill: npt.NDArray[np.int8],
 ) -> pa.Table:
-    f = c.f
     m = c.m
     counts = m.line_off[idx + 1] - m.line_off[idx]
     flat = m.lines[np.repeat(m.line_off[idx], counts) + _ranges(counts)]
@@ -327,8 +347,13 @@ def _ranges(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 
 
 def _rejected(
-    buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
-    lines: npt.NDArray[np.int64], reason: npt.NDArray[np.int8], file: str, first_line: int,
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    lines: npt.NDArray[np.int64],
+    reason: npt.NDArray[np.int8],
+    file: str,
+    first_line: int,
 ) -> pa.Table:
     s = starts[lines]
     e = ends[lines]
@@ -338,10 +363,13 @@ def _rejected(
     data, offsets = gather_spans(buf, s, e, np.arange(lines.shape[0] + 1, dtype=np.int64))
     n = lines.shape[0]
     cols = {
-        "file": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([file]))
-        .cast(pa.string()),
+        "file": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, np.int32)), pa.array([file])
+        ).cast(pa.string()),
         "line": pa.array(lines + first_line, pa.int64()),
-        "raw": pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]),
+        "raw": pa.Array.from_buffers(
+            pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        ),
         "reason": _labels(reason[lines].astype(np.int32), list(R.REASONS)),
     }
     return pa.Table.from_pydict(cols, schema=schema.REJECTED)
@@ -356,6 +384,7 @@ def decode_bytes(
     window: int = 256,
     receive_time_ms: int | None = None,
     default_source: str | None = None,
+    receive_prefix: bool = False,
 ) -> DecodeResult:
     """Decode whole lines of raw AIS.
 
@@ -373,10 +402,13 @@ def decode_bytes(
         Time a live feed received these bytes: the time of messages with no other.
     default_source
         Source of messages whose input names none (defaults to ``file``).
+    receive_prefix
+        Lines start with the Unix time in ms they were received and a space (the
+        live-feed journal): that is the time of messages with no tag-block or wrapper time.
     """
     buf = np.frombuffer(data, np.uint8)
     starts, ends = _line_bounds(buf, final)
-    lf = scan_lines(buf, starts, ends)
+    lf = scan_lines(buf, starts, ends, receive_prefix=receive_prefix)
     m = assemble(lf, window=window, final=final, receive_time_ms=receive_time_ms)
     cut = _safe_cut(m) if not final else starts.shape[0]
     n_keep = int(np.searchsorted(m.span[:, 1], cut))
@@ -392,7 +424,9 @@ def decode_bytes(
     category = _KIND_TO_CATEGORY[kind] + np.where(kind == R.REJECTED, lf.reason[:cut], 0)
     line_counts = np.bincount(category, minlength=len(R.CATEGORIES))
     result = DecodeResult.empty()
-    result.counts = Counter({c: int(k) for c, k in zip(R.CATEGORIES, line_counts, strict=True) if k})
+    result.counts = Counter(
+        {c: int(k) for c, k in zip(R.CATEGORIES, line_counts, strict=True) if k}
+    )
     result.lines = int(cut)
     if cut < starts.shape[0]:
         result.bytes = int(starts[cut])
@@ -413,8 +447,9 @@ def decode_bytes(
         result.positions = _positions(c, np.flatnonzero(ok & np.isin(t, POSITION_TYPES)))
         result.vessels = _vessels(c, np.flatnonzero(ok & np.isin(t, VESSEL_TYPES)))
         result.stations = _stations(c, np.flatnonzero(ok & np.isin(t, STATION_TYPES)))
-        result.other = _other(c, np.flatnonzero(ok & ~np.isin(t, DECODED_TYPES)), buf, lf.payload,
-                              lf.fill)
+        result.other = _other(
+            c, np.flatnonzero(ok & ~np.isin(t, DECODED_TYPES)), buf, lf.payload, lf.fill
+        )
     return result
 
 
@@ -426,9 +461,16 @@ class StreamDecoder:
     the next :meth:`feed`; :meth:`close` flushes them, rejecting what stays incomplete.
     """
 
-    def __init__(self, *, file: str = "<stream>", window: int = 256,
-                 default_source: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        file: str = "<stream>",
+        window: int = 256,
+        default_source: str | None = None,
+        receive_prefix: bool = False,
+    ) -> None:
         self.file = file
+        self.receive_prefix = receive_prefix
         self.window = window
         self.default_source = default_source
         self._carry = b""
@@ -439,11 +481,19 @@ class StreamDecoder:
     def pending_bytes(self) -> int:
         return len(self._carry)
 
-    def feed(self, data: bytes, *, receive_time_ms: int | None = None, final: bool = False) -> DecodeResult:
+    def feed(
+        self, data: bytes, *, receive_time_ms: int | None = None, final: bool = False
+    ) -> DecodeResult:
         buf = self._carry + data if self._carry else data
         r = decode_bytes(
-            buf, file=self.file, first_line=self.next_line, final=final, window=self.window,
-            receive_time_ms=receive_time_ms, default_source=self.default_source,
+            buf,
+            file=self.file,
+            first_line=self.next_line,
+            final=final,
+            window=self.window,
+            receive_time_ms=receive_time_ms,
+            default_source=self.default_source,
+            receive_prefix=self.receive_prefix,
         )
         self._carry = bytes(buf[r.bytes :])
         self.next_line += r.lines

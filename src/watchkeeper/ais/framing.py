@@ -195,13 +195,18 @@ def _fnv(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
     h = np.uint64(1469598103934665603)
     for k in range(s, e):
         h = (h ^ np.uint64(buf[k])) * np.uint64(1099511628211)
-    return np.int64(h & np.uint64(0x7FFFFFFFFFFFFFFF))
+    return np.int64(h & np.uint64(0x7FFFFFFFFFFFFFFF))  # type: ignore[return-value]
 
 
 @nb.njit(cache=True)
 def _parse_tag_block(
-    buf: npt.NDArray[np.uint8], s: int, e: int, i: int, out_tag_time: npt.NDArray[np.int64],
-    out_src: npt.NDArray[np.int64], out_g: npt.NDArray[np.int32],
+    buf: npt.NDArray[np.uint8],
+    s: int,
+    e: int,
+    i: int,
+    out_tag_time: npt.NDArray[np.int64],
+    out_src: npt.NDArray[np.int64],
+    out_g: npt.NDArray[np.int32],
 ) -> None:
     """Fields of a tag block body buf[s:e] (without the backslashes and ``*hh``)."""
     k = s
@@ -246,8 +251,13 @@ def _parse_tag_block(
 
 @nb.njit(cache=True)
 def _parse_pghp(
-    buf: npt.NDArray[np.uint8], s: int, e: int, i: int, out_wrap_time: npt.NDArray[np.int64],
-    out_src: npt.NDArray[np.int64], scratch: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    s: int,
+    e: int,
+    i: int,
+    out_wrap_time: npt.NDArray[np.int64],
+    out_src: npt.NDArray[np.int64],
+    scratch: npt.NDArray[np.int64],
 ) -> None:
     """``$PGHP,1,YYYY,M,D,h,m,s,ms,country,region,receiver,...*hh`` (Gatehouse)."""
     star = e
@@ -288,6 +298,7 @@ class LineFields:
         "frag",
         "g",
         "kind",
+        "recv_time",
         "payload",
         "reason",
         "seq",
@@ -309,6 +320,7 @@ class LineFields:
         self.fill = np.zeros(n, np.int8)
         self.tag_time = np.full(n, NO_TIME, np.int64)
         self.wrap_time = np.full(n, NO_TIME, np.int64)
+        self.recv_time = np.full(n, NO_TIME, np.int64)
         self.src = np.full((n, 2), -1, np.int64)
         self.src_hash = np.zeros(n, np.int64)
         self.g = np.full((n, 3), -1, np.int32)
@@ -316,12 +328,24 @@ class LineFields:
 
 @nb.njit(cache=True)
 def _scan(
-    buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
-    kind: npt.NDArray[np.int8], reason: npt.NDArray[np.int8], frag: npt.NDArray[np.int8],
-    seq: npt.NDArray[np.int8], chan: npt.NDArray[np.uint8], vdo: npt.NDArray[np.bool_],
-    payload: npt.NDArray[np.int64], fill: npt.NDArray[np.int8], tag_time: npt.NDArray[np.int64],
-    wrap_time: npt.NDArray[np.int64], src: npt.NDArray[np.int64], src_hash: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    kind: npt.NDArray[np.int8],
+    reason: npt.NDArray[np.int8],
+    frag: npt.NDArray[np.int8],
+    seq: npt.NDArray[np.int8],
+    chan: npt.NDArray[np.uint8],
+    vdo: npt.NDArray[np.bool_],
+    payload: npt.NDArray[np.int64],
+    fill: npt.NDArray[np.int8],
+    tag_time: npt.NDArray[np.int64],
+    wrap_time: npt.NDArray[np.int64],
+    src: npt.NDArray[np.int64],
+    src_hash: npt.NDArray[np.int64],
     g: npt.NDArray[np.int32],
+    recv_time: npt.NDArray[np.int64],
+    receive_prefix: bool,
 ) -> None:
     fstart = np.empty(6, np.int64)
     fend = np.empty(6, np.int64)
@@ -330,12 +354,21 @@ def _scan(
         s = starts[i]
         e = ends[i]
         # Trim line ends and surrounding blanks (a UTF-8 BOM at the start of a file too).
-        while e > s and (buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0):
+        while e > s and (
+            buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0
+        ):
             e -= 1
         if e - s >= 3 and buf[s] == 0xEF and buf[s + 1] == 0xBB and buf[s + 2] == 0xBF:
             s += 3
         while s < e and (buf[s] == 32 or buf[s] == 9):
             s += 1
+        if receive_prefix and s < e:
+            # A live-feed journal line: "<unix ms> <line as received>".
+            sp = s
+            while sp < e and buf[sp] != 32:
+                sp += 1
+            recv_time[i] = _parse_epoch_ms(buf, s, sp)
+            s = sp + 1 if sp < e else e
         if s == e:
             kind[i] = R.BLANK
             continue
@@ -362,8 +395,13 @@ def _scan(
                 reason[i] = R.NOT_NMEA
                 continue
             pe = q
-            while pe > s and (buf[pe - 1] == 32 or buf[pe - 1] == 44 or buf[pe - 1] == 9
-                              or buf[pe - 1] == 59 or buf[pe - 1] == 58):
+            while pe > s and (
+                buf[pe - 1] == 32
+                or buf[pe - 1] == 44
+                or buf[pe - 1] == 9
+                or buf[pe - 1] == 59
+                or buf[pe - 1] == 58
+            ):
                 pe -= 1
             t = _parse_iso_ms(buf, s, pe)
             if t == NO_TIME:
@@ -399,8 +437,14 @@ def _scan(
             continue
         c0 = buf[p]
         if c0 == 36:  # '$'
-            if e - p >= 6 and buf[p + 1] == 80 and buf[p + 2] == 71 and buf[p + 3] == 72 \
-                    and buf[p + 4] == 80 and buf[p + 5] == 44:  # $PGHP,
+            if (
+                e - p >= 6
+                and buf[p + 1] == 80
+                and buf[p + 2] == 71
+                and buf[p + 3] == 72
+                and buf[p + 4] == 80
+                and buf[p + 5] == 44
+            ):  # $PGHP,
                 kind[i] = R.WRAPPER
                 _parse_pghp(buf, p, e, i, wrap_time, src, pghp)
                 if src[i, 0] >= 0:
@@ -413,8 +457,13 @@ def _scan(
             reason[i] = R.NOT_NMEA
             continue
         # '!' sentence: AIS if the formatter is VDM or VDO.
-        if not (e - p >= 7 and buf[p + 3] == 86 and buf[p + 4] == 68
-                and (buf[p + 5] == 77 or buf[p + 5] == 79) and buf[p + 6] == 44):
+        if not (
+            e - p >= 7
+            and buf[p + 3] == 86
+            and buf[p + 4] == 68
+            and (buf[p + 5] == 77 or buf[p + 5] == 79)
+            and buf[p + 6] == 44
+        ):
             kind[i] = R.OTHER_NMEA
             continue
         # One pass to the '*': checksum, field boundaries, and no binary bytes.
@@ -477,8 +526,15 @@ def _scan(
             sq = _parse_uint(buf, fstart[2], fend[2])
             if sq < 0 or sq > 99:
                 cnt = -1
-        if cnt < 1 or cnt > 9 or num < 1 or num > cnt or fb < 0 or fb > 5 \
-                or fend[3] - fstart[3] > 2:
+        if (
+            cnt < 1
+            or cnt > 9
+            or num < 1
+            or num > cnt
+            or fb < 0
+            or fb > 5
+            or fend[3] - fstart[3] > 2
+        ):
             kind[i] = R.REJECTED
             reason[i] = R.MALFORMED
             continue
@@ -526,12 +582,36 @@ def _scan(
 
 
 def scan_lines(
-    buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    *,
+    receive_prefix: bool = False,
 ) -> LineFields:
-    """Classify every line ``buf[starts[i]:ends[i]]`` and extract its NMEA fields."""
+    """Classify every line ``buf[starts[i]:ends[i]]`` and extract its NMEA fields.
+
+    With ``receive_prefix`` each line starts with the Unix time (ms) it was received
+    and a space, as the live-feed journal writes it.
+    """
     f = LineFields(starts.shape[0])
     _scan(
-        buf, starts, ends, f.kind, f.reason, f.frag, f.seq, f.chan, f.vdo, f.payload, f.fill,
-        f.tag_time, f.wrap_time, f.src, f.src_hash, f.g,
+        buf,
+        starts,
+        ends,
+        f.kind,
+        f.reason,
+        f.frag,
+        f.seq,
+        f.chan,
+        f.vdo,
+        f.payload,
+        f.fill,
+        f.tag_time,
+        f.wrap_time,
+        f.src,
+        f.src_hash,
+        f.g,
+        f.recv_time,
+        receive_prefix,
     )
     return f

@@ -24,7 +24,18 @@ _MAX_WORDS: Final = 96  # 6144 bits: more than 9 fragments of the longest senten
 
 #: Fewest bits a message of each type must have to be decoded to columns. Below
 #: this the message is rejected as ``payload_too_short`` (gpsd applies the same idea).
-MIN_BITS: Final = {1: 149, 2: 149, 3: 149, 4: 149, 5: 420, 18: 148, 19: 307, 21: 271, 24: 160, 27: 95}
+MIN_BITS: Final = {
+    1: 149,
+    2: 149,
+    3: 149,
+    4: 149,
+    5: 420,
+    18: 148,
+    19: 307,
+    21: 271,
+    24: 160,
+    27: 95,
+}
 _MIN_BITS_ARR = np.zeros(64, np.int64)
 for _t, _b in MIN_BITS.items():
     _MIN_BITS_ARR[_t] = _b
@@ -97,7 +108,7 @@ def _u(w: npt.NDArray[np.uint64], start: int, n: int) -> int:
         v = ((w[wi] & np.uint64((1 << (64 - off)) - 1)) << np.uint64(lo)) | (
             w[wi + 1] >> np.uint64(64 - lo)
         )
-    return np.int64(v)
+    return np.int64(v)  # type: ignore[return-value]
 
 
 @nb.njit(cache=True, inline="always")
@@ -110,8 +121,13 @@ def _s(w: npt.NDArray[np.uint64], start: int, n: int) -> int:
 
 @nb.njit(cache=True)
 def _text(
-    w: npt.NDArray[np.uint64], start: int, nchars: int, nbits: int, out: npt.NDArray[np.uint8],
-    row: int, at: int,
+    w: npt.NDArray[np.uint64],
+    start: int,
+    nchars: int,
+    nbits: int,
+    out: npt.NDArray[np.uint8],
+    row: int,
+    at: int,
 ) -> int:
     """6-bit text: stops at the first '@' and trims spaces, as pyais does; returns the length."""
     m = 0
@@ -140,8 +156,14 @@ def _text(
 
 @nb.njit(cache=True)
 def _latlon(
-    lat_raw: int, lon_raw: int, div: float, na_lat: int, na_lon: int, row: int,
-    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64],
+    lat_raw: int,
+    lon_raw: int,
+    div: float,
+    na_lat: int,
+    na_lon: int,
+    row: int,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
 ) -> bool:
     """Store a position; False when a coordinate is off the Earth and not 'not available'."""
     if lat_raw != na_lat:
@@ -165,24 +187,49 @@ def _dims(w: npt.NDArray[np.uint64], at: int, dims: npt.NDArray[np.int16], row: 
 
 @nb.njit(cache=True)
 def _decode(
-    buf: npt.NDArray[np.uint8], payload: npt.NDArray[np.int64], fill: npt.NDArray[np.int8],
-    line_off: npt.NDArray[np.int64], lines: npt.NDArray[np.int64],
-    status: npt.NDArray[np.int8], msg_type: npt.NDArray[np.int8], repeat: npt.NDArray[np.int8],
-    mmsi: npt.NDArray[np.int32], nbits_out: npt.NDArray[np.int32],
-    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], sog: npt.NDArray[np.float32],
-    cog: npt.NDArray[np.float32], heading: npt.NDArray[np.int16], nav_status: npt.NDArray[np.int8],
-    turn_raw: npt.NDArray[np.int8], second: npt.NDArray[np.int8], maneuver: npt.NDArray[np.int8],
-    raim: npt.NDArray[np.bool_], accuracy: npt.NDArray[np.bool_], imo: npt.NDArray[np.int32],
-    ship_type: npt.NDArray[np.int16], dims: npt.NDArray[np.int16],
-    draught: npt.NDArray[np.float32], eta: npt.NDArray[np.int8], epfd: npt.NDArray[np.int8],
-    ais_version: npt.NDArray[np.int8], dte: npt.NDArray[np.bool_], part: npt.NDArray[np.int8],
-    mothership: npt.NDArray[np.int32], aid_type: npt.NDArray[np.int8],
-    off_position: npt.NDArray[np.bool_], virtual_aid: npt.NDArray[np.bool_],
+    buf: npt.NDArray[np.uint8],
+    payload: npt.NDArray[np.int64],
+    fill: npt.NDArray[np.int8],
+    line_off: npt.NDArray[np.int64],
+    lines: npt.NDArray[np.int64],
+    status: npt.NDArray[np.int8],
+    msg_type: npt.NDArray[np.int8],
+    repeat: npt.NDArray[np.int8],
+    mmsi: npt.NDArray[np.int32],
+    nbits_out: npt.NDArray[np.int32],
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    sog: npt.NDArray[np.float32],
+    cog: npt.NDArray[np.float32],
+    heading: npt.NDArray[np.int16],
+    nav_status: npt.NDArray[np.int8],
+    turn_raw: npt.NDArray[np.int8],
+    second: npt.NDArray[np.int8],
+    maneuver: npt.NDArray[np.int8],
+    raim: npt.NDArray[np.bool_],
+    accuracy: npt.NDArray[np.bool_],
+    imo: npt.NDArray[np.int32],
+    ship_type: npt.NDArray[np.int16],
+    dims: npt.NDArray[np.int16],
+    draught: npt.NDArray[np.float32],
+    eta: npt.NDArray[np.int8],
+    epfd: npt.NDArray[np.int8],
+    ais_version: npt.NDArray[np.int8],
+    dte: npt.NDArray[np.bool_],
+    part: npt.NDArray[np.int8],
+    mothership: npt.NDArray[np.int32],
+    aid_type: npt.NDArray[np.int8],
+    off_position: npt.NDArray[np.bool_],
+    virtual_aid: npt.NDArray[np.bool_],
     station_time: npt.NDArray[np.int64],
-    name: npt.NDArray[np.uint8], name_len: npt.NDArray[np.int8],
-    callsign: npt.NDArray[np.uint8], callsign_len: npt.NDArray[np.int8],
-    dest: npt.NDArray[np.uint8], dest_len: npt.NDArray[np.int8],
-    vendor: npt.NDArray[np.uint8], vendor_len: npt.NDArray[np.int8],
+    name: npt.NDArray[np.uint8],
+    name_len: npt.NDArray[np.int8],
+    callsign: npt.NDArray[np.uint8],
+    callsign_len: npt.NDArray[np.int8],
+    dest: npt.NDArray[np.uint8],
+    dest_len: npt.NDArray[np.int8],
+    vendor: npt.NDArray[np.uint8],
+    vendor_len: npt.NDArray[np.int8],
     text_row: npt.NDArray[np.int64],
 ) -> None:
     w = np.zeros(_MAX_WORDS + 1, np.uint64)
@@ -239,8 +286,9 @@ def _decode(
             turn_raw[m] = _s(w, 42, 8)
             sog[m] = _u(w, 50, 10) / 10.0
             accuracy[m] = _u(w, 60, 1) == 1
-            if not _latlon(_s(w, 89, 27), _s(w, 61, 28), 600000.0, 54600000, 108600000, m,
-                           lat, lon):
+            if not _latlon(
+                _s(w, 89, 27), _s(w, 61, 28), 600000.0, 54600000, 108600000, m, lat, lon
+            ):
                 status[m] = R.OUT_OF_RANGE
             cog[m] = _u(w, 116, 12) / 10.0
             heading[m] = _u(w, 128, 9)
@@ -250,8 +298,9 @@ def _decode(
         elif t == 18 or t == 19:
             sog[m] = _u(w, 46, 10) / 10.0
             accuracy[m] = _u(w, 56, 1) == 1
-            if not _latlon(_s(w, 85, 27), _s(w, 57, 28), 600000.0, 54600000, 108600000, m,
-                           lat, lon):
+            if not _latlon(
+                _s(w, 85, 27), _s(w, 57, 28), 600000.0, 54600000, 108600000, m, lat, lon
+            ):
                 status[m] = R.OUT_OF_RANGE
             cog[m] = _u(w, 112, 12) / 10.0
             heading[m] = _u(w, 124, 9)
@@ -304,11 +353,19 @@ def _decode(
             else:
                 status[m] = R.TOO_SHORT
         elif t == 4:
-            station_time[m] = civil_to_ms(_u(w, 38, 14), _u(w, 52, 4), _u(w, 56, 5),
-                                          _u(w, 61, 5), _u(w, 66, 6), _u(w, 72, 6), 0)
+            station_time[m] = civil_to_ms(
+                _u(w, 38, 14),
+                _u(w, 52, 4),
+                _u(w, 56, 5),
+                _u(w, 61, 5),
+                _u(w, 66, 6),
+                _u(w, 72, 6),
+                0,
+            )
             accuracy[m] = _u(w, 78, 1) == 1
-            if not _latlon(_s(w, 107, 27), _s(w, 79, 28), 600000.0, 54600000, 108600000, m,
-                           lat, lon):
+            if not _latlon(
+                _s(w, 107, 27), _s(w, 79, 28), 600000.0, 54600000, 108600000, m, lat, lon
+            ):
                 status[m] = R.OUT_OF_RANGE
             epfd[m] = _u(w, 134, 4)
             raim[m] = _u(w, 148, 1) == 1
@@ -316,8 +373,9 @@ def _decode(
             aid_type[m] = _u(w, 38, 5)
             nl_ = _text(w, 43, 20, nbits, name, tr, 0)
             accuracy[m] = _u(w, 163, 1) == 1
-            if not _latlon(_s(w, 192, 27), _s(w, 164, 28), 600000.0, 54600000, 108600000, m,
-                           lat, lon):
+            if not _latlon(
+                _s(w, 192, 27), _s(w, 164, 28), 600000.0, 54600000, 108600000, m, lat, lon
+            ):
                 status[m] = R.OUT_OF_RANGE
             _dims(w, 219, dims, m)
             epfd[m] = _u(w, 249, 4)
@@ -332,8 +390,11 @@ def _decode(
 
 
 def decode_payloads(
-    buf: npt.NDArray[np.uint8], payload: npt.NDArray[np.int64], fill: npt.NDArray[np.int8],
-    line_off: npt.NDArray[np.int64], lines: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    payload: npt.NDArray[np.int64],
+    fill: npt.NDArray[np.int8],
+    line_off: npt.NDArray[np.int64],
+    lines: npt.NDArray[np.int64],
 ) -> Fields:
     """Decode every message (its fragment lines given by ``line_off``/``lines``)."""
     n = line_off.shape[0] - 1
@@ -344,19 +405,59 @@ def decode_payloads(
     text_row = np.where(has_text, np.cumsum(has_text) - 1, -1)
     f = Fields(n, text_row)
     _decode(
-        buf, payload, fill, line_off, lines, f.status, f.msg_type, f.repeat, f.mmsi, f.nbits,
-        f.lat, f.lon, f.sog, f.cog, f.heading, f.nav_status, f.turn_raw, f.second, f.maneuver,
-        f.raim, f.accuracy, f.imo, f.ship_type, f.dims, f.draught, f.eta, f.epfd, f.ais_version,
-        f.dte, f.part, f.mothership, f.aid_type, f.off_position, f.virtual_aid, f.station_time,
-        f.name, f.name_len, f.callsign, f.callsign_len, f.dest, f.dest_len, f.vendor,
-        f.vendor_len, f.text_row,
+        buf,
+        payload,
+        fill,
+        line_off,
+        lines,
+        f.status,
+        f.msg_type,
+        f.repeat,
+        f.mmsi,
+        f.nbits,
+        f.lat,
+        f.lon,
+        f.sog,
+        f.cog,
+        f.heading,
+        f.nav_status,
+        f.turn_raw,
+        f.second,
+        f.maneuver,
+        f.raim,
+        f.accuracy,
+        f.imo,
+        f.ship_type,
+        f.dims,
+        f.draught,
+        f.eta,
+        f.epfd,
+        f.ais_version,
+        f.dte,
+        f.part,
+        f.mothership,
+        f.aid_type,
+        f.off_position,
+        f.virtual_aid,
+        f.station_time,
+        f.name,
+        f.name_len,
+        f.callsign,
+        f.callsign_len,
+        f.dest,
+        f.dest_len,
+        f.vendor,
+        f.vendor_len,
+        f.text_row,
     )
     return f
 
 
 @nb.njit(cache=True)
 def _gather(
-    buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
     row_off: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     n = row_off.shape[0] - 1
@@ -376,7 +477,9 @@ def _gather(
 
 
 def gather_spans(
-    buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
     row_off: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     """Join byte spans into rows (row r = spans ``row_off[r]:row_off[r+1]``): (bytes, offsets).

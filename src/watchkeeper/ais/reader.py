@@ -54,7 +54,6 @@ def iter_decode_file(
     except ImportError:
         is_decoded_csv = lambda p: False  # noqa
 
-
     if is_decoded_csv(path):
         yield from iter_decode_csv(path, start_offset=start_offset)
         return
@@ -89,6 +88,10 @@ def _skip(fh: BinaryIO, n: int) -> int:
     return lines
 
 
-def decode_file(path: Path, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES, window: int = 256) -> DecodeResult:
+def decode_file(
+    path: Path, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES, window: int = 256
+) -> DecodeResult:
     """Decode a whole input into one result (for inputs that fit in memory)."""
-    return DecodeResult.concat([r for r, _ in iter_decode_file(path, chunk_bytes=chunk_bytes, window=window)])
+    return DecodeResult.concat(
+        [r for r, _ in iter_decode_file(path, chunk_bytes=chunk_bytes, window=window)]
+    )

@@ -1,0 +1,55 @@
+# Watchkeeper developer tasks. `make` alone lists them (the `## ` text of each target).
+# Everything runs from the project's own .venv/; uv never downloads a Python.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+CHECKED := $(wildcard src tests benchmarks)
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON := $(CURDIR)/$(BIN)/python
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+.PHONY: install
+install: $(UV) ## install the locked dependencies into .venv/ (fast when up to date)
+	@$(UV) sync --frozen --quiet
+
+.PHONY: run
+run: install ## start a node on http://127.0.0.1:8000 (settings: docs/settings.md)
+	$(BIN)/watchkeeper serve
+
+.PHONY: lint
+lint: install ## check style: ruff check + ruff format --check
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
+
+.PHONY: fmt
+fmt: install ## fix what ruff can and reformat the code
+	$(BIN)/ruff check --fix $(CHECKED)
+	$(BIN)/ruff format $(CHECKED)
+
+.PHONY: typecheck
+typecheck: install ## type-check src/ with mypy (strict: see pyproject.toml)
+	$(BIN)/mypy src
+
+.PHONY: test
+test: install lint typecheck ## lint, type-check, then run every test (what CI runs)
+	$(BIN)/pytest
+
+.PHONY: clean
+clean: ## remove caches and build output (keeps .venv/ and watchkeeper-data/)
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis benchmarks/out build dist
+	find src tests $(wildcard benchmarks) -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Benchmarks of Watchkeeper against peer tools (run as ``python -m benchmarks.<name>``)."""

@@ -1,0 +1,126 @@
+"""The application factory: settings, health check, error handlers and the routers.
+
+Everything a request may need from the node (settings today; stores later) hangs off
+`app.state`, set here, so tests can build as many independent apps as they like.
+Nothing touches the disk at import: the data directory is created at startup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from watchkeeper import __version__
+from watchkeeper.settings import Settings, load_settings
+
+__all__ = ["Health", "SettingsDep", "create_app", "get_app_settings"]
+
+
+class Health(BaseModel):
+    """Answer of `GET /healthz`: the node is up, and which version it runs."""
+
+    status: Literal["ok"]
+    version: str
+
+
+def get_app_settings(request: Request) -> Settings:
+    """FastAPI dependency: the settings the running app was built with."""
+    settings = request.app.state.settings
+    if not isinstance(settings, Settings):
+        raise TypeError("app.state.settings is not set; build the app with create_app()")
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+"""Use as a route parameter type: `def route(settings: SettingsDep) -> ...`."""
+
+_meta = APIRouter(tags=["meta"])
+
+
+@_meta.get("/healthz", response_model=Health, summary="Liveness check")
+def healthz() -> Health:
+    """Answer while the process serves requests; for load balancers and `serve --get`."""
+    return Health(status="ok", version=__version__)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Create the data directories at startup, so importing or building the app writes nothing."""
+    settings: Settings = app.state.settings
+    settings.create_dirs()
+    yield
+
+
+def _where(loc: Any) -> str:
+    return ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else str(loc)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """422 with FastAPI's error list in `detail` plus one readable `message`.
+
+    `detail` keeps the shape FastAPI declares in the OpenAPI schema, so clients and
+    schema checks see what the documentation promises.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    message = "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors)
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": jsonable_encoder(errors),
+            "message": f"invalid request: {message or 'malformed input'}",
+        },
+    )
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    """500 without a stack trace: the client learns nothing of the internals.
+
+    Starlette still re-raises the exception after this answer, so the server log keeps
+    the traceback.
+    """
+    return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Watchkeeper web application.
+
+    Parameters
+    ----------
+    settings
+        The node's settings; read from the environment and `watchkeeper.toml` when
+        omitted (raises `ConfigError` if they are invalid).
+
+    Returns
+    -------
+    FastAPI
+        With `app.state.settings` set, `/healthz`, every router in
+        `watchkeeper.api.routes.ROUTERS`, OpenAPI at `/openapi.json` and docs at `/docs`.
+    """
+    # Imported here, not at module top: route modules import `SettingsDep` from this
+    # module, and reading the list at call time picks up every router appended to it.
+    from watchkeeper.api.routes import ROUTERS  # noqa: PLC0415
+
+    app = FastAPI(
+        title="Watchkeeper",
+        version=__version__,
+        description="Maritime and land-border monitoring for partner agencies.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings if settings is not None else load_settings()
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _internal_error)
+    app.include_router(_meta)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,23 @@
+"""The API's routers, one module per resource, collected in `ROUTERS`.
+
+`create_app` includes every router in this list, in order. To add a resource, write
+`routes/<name>.py` with `router = APIRouter(prefix="/<name>", tags=["<name>"])` and
+list it here, e.g.::
+
+    from watchkeeper.api.routes import vessels
+
+    ROUTERS: list[APIRouter] = [vessels.router]
+
+A route module may import `SettingsDep` from `watchkeeper.api.app` (the app's settings
+as a dependency); `create_app` reads this list only when called, so that import does
+not form a cycle.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["ROUTERS"]
+
+# Every router the application serves, in order; add each resource's router here.
+ROUTERS: list[APIRouter] = []

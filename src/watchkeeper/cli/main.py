@@ -1,0 +1,148 @@
+"""The `watchkeeper` Typer app: `serve`, `version`, and the registry of commands.
+
+A command is a plain function; larger ones live in `cli/<name>.py` and are
+registered at the bottom of this module with `app.command(...)(function)`.
+
+Errors an operator can cause and fix (`WatchkeeperError`: bad settings, a port in
+use, an unreadable input) are printed by `_Group` as one line on stderr with exit
+status 1, whichever command raised them. Anything else is a bug and keeps its
+traceback.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from watchkeeper import __version__
+from watchkeeper.cli import decode, ingest
+from watchkeeper.errors import ConfigError, WatchkeeperError
+from watchkeeper.settings import Settings, load_settings
+
+__all__ = ["app", "serve", "version"]
+
+_PROG = "watchkeeper"
+
+
+def _fail(message: str) -> NoReturn:
+    """Print `watchkeeper: error: <message>` on stderr and exit with status 1."""
+    typer.echo(f"{_PROG}: error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+class _Group(TyperGroup):
+    """Runs a command and turns a `WatchkeeperError` into one line, not a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WatchkeeperError as exc:
+            _fail(str(exc))
+
+
+app = typer.Typer(
+    name=_PROG,
+    cls=_Group,
+    help="Watchkeeper: maritime monitoring node. Settings come from WATCHKEEPER_* "
+    "environment variables and watchkeeper.toml (see docs/settings.md).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets one day
+)
+
+
+def version() -> None:
+    """Print the Watchkeeper version."""
+    typer.echo(__version__)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Open the listening socket here, so a busy port is one clear error, not a log line."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {reason} (choose another with --port or WATCHKEEPER_PORT)"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _get(settings: Settings, path: str) -> None:
+    """Run one GET through the app in-process, print the body, exit 1 on an HTTP error."""
+    from fastapi.testclient import TestClient  # noqa: PLC0415 - only `--get` needs httpx
+
+    from watchkeeper.api.app import create_app  # noqa: PLC0415 - keep `version` light
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = client.get(path)
+    typer.echo(response.text)
+    if response.status_code >= 400:
+        raise typer.Exit(1)
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: setting `host`].")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on [default: setting `port`]."),
+    ] = None,
+    get: Annotated[
+        str | None,
+        typer.Option(
+            "--get",
+            metavar="PATH",
+            help="Run one GET request in-process, print the response body and exit "
+            "(no port is opened): a smoke test, e.g. --get /healthz.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the web API and the operational picture."""
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = load_settings(**overrides)
+    settings.create_dirs()
+    if get is not None:
+        _get(settings, get)
+        return
+
+    import uvicorn  # noqa: PLC0415
+
+    from watchkeeper.api.app import create_app  # noqa: PLC0415
+
+    sock = _bind(settings.host, settings.port)
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    typer.echo(f"{_PROG}: serving on http://{shown}:{settings.port} (Ctrl+C to stop)", err=True)
+    config = uvicorn.Config(create_app(settings), log_level="info")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+# Every command, in the order `--help` lists them. A command in its own module is
+# imported at the top (`from watchkeeper.cli import decode`) and registered here
+# (`app.command()(decode.decode)`); its name is the function's name.
+app.command()(serve)
+app.command()(decode.decode)
+app.command()(ingest.ingest)
+app.command()(version)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m watchkeeper.cli.main`
+    app()

@@ -1,0 +1,261 @@
+"""A node's settings: one typed class read from the environment and an optional TOML file.
+
+Precedence, highest first: keyword arguments (the CLI's `--host`/`--port`), environment
+variables `WATCHKEEPER_<FIELD>`, then `watchkeeper.toml` (in the working directory, or the
+file named by `WATCHKEEPER_CONFIG`), then the defaults below. Keeping every knob in this
+one class lets `docs/settings.md` be checked against it (`tests/test_settings_docs.py`).
+
+`load_settings` turns every way a setting can be wrong (bad value, unknown TOML key,
+unparsable file) into a `ConfigError` with a one-line message, so the CLI never has to
+show a traceback for a mistake the operator can fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from pydantic_settings.exceptions import SettingsError
+
+from watchkeeper.errors import ConfigError
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_FILE",
+    "ENV_PREFIX",
+    "Settings",
+    "config_file",
+    "get_settings",
+    "load_settings",
+]
+
+ENV_PREFIX: Final = "WATCHKEEPER_"
+CONFIG_ENV: Final = "WATCHKEEPER_CONFIG"
+DEFAULT_CONFIG_FILE: Final = Path("watchkeeper.toml")
+
+_MIB: Final = 1024 * 1024
+
+
+def config_file() -> Path | None:
+    """Return the TOML file to read, or None when there is none.
+
+    An explicit `WATCHKEEPER_CONFIG` that names no file is an error: the operator asked
+    for that file and silently falling back to defaults would hide the typo.
+    """
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{CONFIG_ENV}={explicit}: no such file")
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def _check_host_port(value: str) -> str:
+    """Validate a `HOST:PORT` address (IPv6 hosts in brackets) and return it unchanged."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT with a port in 1-65535, got {value!r}")
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything a node can be told, with the reason for each default.
+
+    Build it with `load_settings()` rather than `Settings()`, to get `ConfigError`
+    instead of pydantic's exceptions.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        validate_default=True,
+        frozen=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path("./watchkeeper-data"),
+        description=(
+            "Root of everything the node writes (position archive, state); one place "
+            "to back up, move or wipe."
+        ),
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the web API listens on; loopback by default so nothing is exposed by accident.",
+    )
+    port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="TCP port the web API listens on.",
+    )
+    tcp_feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "NMEA feeds to connect to, as HOST:PORT; comma-separated or a JSON list "
+            "in the environment. Empty: no TCP input."
+        ),
+    )
+    udp_listen: str | None = Field(
+        default=None,
+        description="HOST:PORT to receive NMEA datagrams on (receivers often push UDP). Unset: no UDP input.",
+    )
+    decode_chunk_bytes: int = Field(
+        default=16 * _MIB,
+        ge=64 * 1024,
+        description=(
+            "Bytes of NMEA read and decoded as one batch; bounds memory per batch while "
+            "keeping batches large enough for columnar decoding to pay off."
+        ),
+    )
+    fragment_window_lines: int = Field(
+        default=256,
+        ge=1,
+        description=(
+            "An incomplete multi-sentence message expires (and is quarantined) when this "
+            "many lines pass without its next fragment; bounds the state carried across chunks."
+        ),
+    )
+    live_batch_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "A live feed's batch is flushed to the archive and detectors after this many "
+            "seconds, so the picture lags by at most this much."
+        ),
+    )
+    live_batch_messages: int = Field(
+        default=10_000,
+        ge=1,
+        description=(
+            "A live feed's batch is flushed early once it holds this many messages, "
+            "bounding memory under bursts."
+        ),
+    )
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("tcp_feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value: Any) -> Any:
+        """Accept `a:1,b:2` as well as `["a:1", "b:2"]` from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list ({exc.msg}), got {text!r}") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("tcp_feeds", mode="after")
+    @classmethod
+    def _check_feeds(cls, value: list[str]) -> list[str]:
+        return [_check_host_port(feed) for feed in value]
+
+    @field_validator("udp_listen", mode="after")
+    @classmethod
+    def _check_udp(cls, value: str | None) -> str | None:
+        return None if value is None else _check_host_port(value)
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where the day-partitioned Parquet position archive lives."""
+        return self.data_dir / "archive"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where live state (open fragments, feed offsets, detector carry-over) lives."""
+        return self.data_dir / "state"
+
+    def create_dirs(self) -> None:
+        """Create the data, archive and state directories if missing.
+
+        Raises `ConfigError` when they cannot be created, naming the directory.
+        """
+        for path in (self.data_dir, self.archive_dir, self.state_dir):
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise ConfigError(f"cannot create {path} ({ENV_PREFIX}DATA_DIR): {reason}") from exc
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then environment, then the TOML file; no dotenv, no secrets dir."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return init_settings, env_settings, toml
+
+
+def _describe(error: Any) -> str:
+    """One error of a `ValidationError` as `NAME (WATCHKEEPER_NAME): message, got 'value'`."""
+    loc = [str(part) for part in error.get("loc", ())]
+    field = loc[0] if loc else "?"
+    where = f"{field} ({ENV_PREFIX}{field.upper()})" if field in Settings.model_fields else field
+    if len(loc) > 1:
+        where += "[" + "][".join(loc[1:]) + "]"
+    if error.get("type") == "extra_forbidden":
+        return f"{where}: unknown setting"
+    if error.get("type") == "value_error":  # our validators' messages already show the value
+        return f"{where}: {error.get('ctx', {}).get('error', error.get('msg'))}"
+    message = str(error.get("msg", "invalid value"))
+    got = repr(error.get("input"))
+    if len(got) > 60:
+        got = got[:57] + "..."
+    return f"{where}: {message}, got {got}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, with `overrides` (e.g. CLI options) taking precedence.
+
+    Raises
+    ------
+    ConfigError
+        With a one-line message naming the setting and its environment variable.
+    """
+    source = config_file()
+    in_file = f" (environment and {source})" if source else ""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        details = "; ".join(_describe(error) for error in exc.errors())
+        raise ConfigError(f"invalid setting{in_file}: {details}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot parse {source}: {exc}") from None
+    except (SettingsError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"invalid setting{in_file}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment and TOML file; see `load_settings`.
+
+    Not cached: each call re-reads, so tests and tools that change the environment see
+    the change. A running app keeps its instance in `app.state.settings`.
+    """
+    return load_settings()
