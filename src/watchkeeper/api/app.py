@@ -53,10 +53,23 @@ def healthz() -> Health:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Create the data directories at startup, so importing or building the app writes nothing."""
+    """Open the archive and start the live feeds at startup (building the app writes nothing)."""
     settings: Settings = app.state.settings
     settings.create_dirs()
-    yield
+    from watchkeeper.node import LiveNode  # noqa: PLC0415 - keeps `import api.app` light
+    from watchkeeper.tracks.archive import Archive  # noqa: PLC0415
+    from watchkeeper.tracks.latest import LatestState  # noqa: PLC0415
+
+    if getattr(app.state, "archive", None) is None:
+        app.state.archive = Archive(settings.archive_dir)
+    if getattr(app.state, "latest", None) is None:
+        app.state.latest = LatestState.from_archive(app.state.archive)
+    node = LiveNode(settings, app.state.archive, app.state.latest)
+    await node.start()
+    try:
+        yield
+    finally:
+        await node.stop()
 
 
 def _where(loc: Any) -> str:

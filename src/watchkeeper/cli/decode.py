@@ -59,7 +59,7 @@ def decode(
                     totals.append(_counts_only(result))
             except InputError as exc:
                 failed.append(str(exc))
-                console.print(f"[red]error:[/] {exc}")
+                console.print(f"[red]error:[/] {exc}", soft_wrap=True)
     finally:
         for name, table_file in OUTPUTS.items():
             if name not in writers:

@@ -69,14 +69,14 @@ def ingest(
                 )
                 progress.remove_task(task)
             except InputError as exc:
-                console.print(f"[red]error:[/] {exc}")
+                console.print(f"[red]error:[/] {exc}", soft_wrap=True)
                 failed += 1
                 continue
             reports.append(report)
             if report.already_done:
-                console.print(f"{path}: already in the archive, nothing added")
+                console.print(f"{path}: already in the archive, nothing added", soft_wrap=True)
             elif report.resumed_from:
-                console.print(f"{path}: resumed at byte {report.resumed_from:,}")
+                console.print(f"{path}: resumed at byte {report.resumed_from:,}", soft_wrap=True)
     total_result = DecodeResult.concat([r.decoded for r in reports])
     rows: dict[str, int] = {}
     for r in reports:

@@ -4,11 +4,15 @@ Layout under the root (a node's `data_dir/"archive"`)::
 
     manifest.sqlite                                   commit record (see `manifest`)
     writer.lock                                       serialises writers across processes
-    <table>/day=YYYY-MM-DD/part-<batch_id>.parquet    one file per batch and day
+    <table>/day=YYYY-MM-DD/part-<batch_id>.parquet    one file per batch and day (*)
     <table>/day=unknown/part-<batch_id>.parquet       rows whose `ts` is null
     <table>/day=YYYY-MM-DD/part-_compacted-<hex>.parquet   written by `compact`
 
 `rejected` has no time column and is partitioned by the UTC day it was ingested.
+(*) A batch id that is not a plain file name (``[A-Za-z0-9][A-Za-z0-9_.-]{0,127}``)
+is written as ``<id with other characters as _>~<16 hex of its sha256>``, e.g.
+``file:ab12:0-100`` as ``part-file_ab12_0-100~<hash>.parquet``; the manifest maps
+ids to files either way.
 
 Why a batch is never half in and never in twice:
 
@@ -27,17 +31,18 @@ Why a batch is never half in and never in twice:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import duckdb
 import pyarrow as pa
@@ -45,10 +50,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from watchkeeper.schema import OTHER_MESSAGES, POSITIONS, REJECTED, STATIONS, VESSELS
-from watchkeeper.tracks.latest import BBox, check_bbox, conform_latest, latest_sql
+from watchkeeper.tracks.latest import BBox, LatestState, check_bbox, conform_latest, latest_sql
 from watchkeeper.tracks.manifest import FileEntry, Manifest
 
-__all__ = ["SCHEMAS", "TABLES", "UNKNOWN_DAY", "Archive"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+# LatestState is re-exported: the live side imports it next to Archive.
+__all__ = ["SCHEMAS", "TABLES", "UNKNOWN_DAY", "Archive", "LatestState"]
 
 _LOG: Final = logging.getLogger(__name__)
 
@@ -67,17 +76,19 @@ TABLES: Final = tuple(SCHEMAS)
 #: The partition of rows with a null `ts`.
 UNKNOWN_DAY: Final = "unknown"
 
-# Batch ids become file names: one path component, no ':' (Hadoop/Spark paths reject
-# it), not starting with '_' (reserved for compacted files) or '.' (temp files).
-_BATCH_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+# A batch id of this form is its file name as is: one path component, no ':' (Hadoop
+# and Spark paths reject it), not starting with '_' (compacted files) or '.' (temp files).
+_PLAIN_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_UNSAFE_CHAR: Final = re.compile(r"[^A-Za-z0-9_.-]")
+_MAX_ID_CHARS: Final = 1024
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}|unknown")
 _PART: Final = re.compile(r"part-.+\.parquet")
 _TEMP: Final = re.compile(r"\.part-.+\.parquet\.tmp-[0-9a-f]{32}")
 # Rows sorted by (mmsi, ts) in row groups of this size let DuckDB skip most of a file
 # for one vessel's track using the row-group min/max statistics.
 _ROW_GROUP_ROWS: Final = 128 * 1024
-_SORT: Final = [("mmsi", "ascending"), ("ts", "ascending")]
-_REJECTED_SORT: Final = [("file", "ascending"), ("line", "ascending")]
+_SORT: Final = [("mmsi", "ascending", "at_end"), ("ts", "ascending", "at_end")]
+_REJECTED_SORT: Final = [("file", "ascending", "at_end"), ("line", "ascending", "at_end")]
 _SCAN: Final = (
     "read_parquet(${name}, hive_partitioning=true, hive_types_autocast=false, union_by_name=true)"
 )
@@ -148,8 +159,9 @@ class Archive:
             columns raise `ValueError`, as dropping a column would lose data).
         batch_id
             Deterministic id of the batch chosen by the caller, e.g. the sha256 of the
-            input file and the chunk's byte range, or feed id + sequence number;
-            1-128 characters of ``[A-Za-z0-9_.-]``, not starting with ``_`` or ``.``.
+            input file and the chunk's byte range, or feed id + sequence number; any
+            non-empty string up to 1024 characters (it also names the batch's files,
+            see the module docstring).
         progress
             ``(key, offset)`` recorded in the same transaction as the batch: after a
             crash, `progress(key)` is the end of the last batch committed, so ingest
@@ -178,11 +190,10 @@ class Archive:
                 return False
             written: list[FileEntry] = []
             try:
+                filename = f"part-{_file_stem(batch_id)}.parquet"
                 for name, table in conformed.items():
                     for day, part in _split_by_day(name, table, today=now.date().isoformat()):
-                        written.append(
-                            self._write_part(name, day, f"part-{batch_id}.parquet", part)
-                        )
+                        written.append(self._write_part(name, day, filename, part))
                 self._fsync_dirs(written)
                 return self._manifest.commit_batch(
                     batch_id,
@@ -319,11 +330,11 @@ class Archive:
         """Whether any position of `mmsi` is stored; stops at the first one found."""
 
         def build(src: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-            return f"SELECT mmsi FROM {src['positions']} WHERE mmsi = $mmsi LIMIT 1", {
-                "mmsi": int(mmsi)
-            }
+            sql = f"SELECT mmsi FROM {src['positions']} WHERE mmsi = $mmsi LIMIT 1"
+            return sql, {"mmsi": int(mmsi)}
 
-        return self._query({"positions": (None, None)}, build).num_rows > 0
+        found: pa.Table = self._query({"positions": (None, None)}, build)
+        return bool(found.num_rows > 0)
 
     # -- internals -------------------------------------------------------------
 
@@ -450,11 +461,23 @@ def _check_table(table: str) -> None:
 
 
 def _check_batch_id(batch_id: str) -> None:
-    if not isinstance(batch_id, str) or not _BATCH_ID.fullmatch(batch_id):
+    if not isinstance(batch_id, str) or not 0 < len(batch_id) <= _MAX_ID_CHARS:
         raise ValueError(
-            "batch_id must be 1-128 characters of [A-Za-z0-9_.-] starting with a letter "
-            f"or digit (it names files), got {batch_id!r}"
+            f"batch_id must be a non-empty string of at most {_MAX_ID_CHARS} characters, "
+            f"got {batch_id!r:.80}"
         )
+
+
+def _file_stem(batch_id: str) -> str:
+    """The id itself if it is a plain file name, else a readable and unique stand-in.
+
+    The stand-in contains `~`, which no plain id does, and a 64-bit hash of the id, so
+    two ids map to one file only on a hash collision.
+    """
+    if _PLAIN_ID.fullmatch(batch_id):
+        return batch_id
+    readable = _UNSAFE_CHAR.sub("_", batch_id[:96])
+    return f"{readable}~{hashlib.sha256(batch_id.encode()).hexdigest()[:16]}"
 
 
 def _check_progress(progress: tuple[str, int]) -> None:
@@ -502,7 +525,7 @@ def _conform(name: str, table: pa.Table) -> pa.Table:
 
 def _sorted(name: str, table: pa.Table) -> pa.Table:
     keys = _REJECTED_SORT if name == "rejected" else _SORT
-    return table.sort_by(keys, null_placement="at_end")
+    return table.sort_by(keys)
 
 
 def _split_by_day(name: str, table: pa.Table, *, today: str) -> list[tuple[str, pa.Table]]:

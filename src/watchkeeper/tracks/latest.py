@@ -106,7 +106,7 @@ def latest_sql(
         params["limit"] = limit
     types = ", ".join(str(t) for t in POSITION_TYPES)
     particulars = ",\n    ".join(
-        f"first({p} ORDER BY ts DESC NULLS LAST, {p} DESC) FILTER (WHERE {p} IS NOT NULL) AS {p}, "
+        f"first({p} ORDER BY ts DESC NULLS LAST, {p} ASC) FILTER (WHERE {p} IS NOT NULL) AS {p}, "
         f"max(ts) FILTER (WHERE {p} IS NOT NULL) AS {p}_ts"
         for p in _PARTICULARS
     )
@@ -170,7 +170,7 @@ class LatestState:
     @classmethod
     def from_archive(cls, archive: Archive) -> LatestState:
         """A state equal to `archive.latest_vessels()`, particulars' times included."""
-        return cls(archive.latest_table(with_times=True))
+        return cls(archive.latest_vessels(with_times=True))
 
     def __len__(self) -> int:
         """Vessels with a fix."""

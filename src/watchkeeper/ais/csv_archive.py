@@ -1,0 +1,742 @@
+"""Read decoded AIS CSV archives, as national authorities publish them, into the decoder's tables.
+
+Supported out of the box: NOAA MarineCadastre (US, ``MMSI,BaseDateTime,LAT,LON,...``,
+including the older ``TranscieverClass`` spelling and years without ``Status`` or
+``Cargo``) and the Danish Maritime Authority (``# Timestamp,Type of mobile,MMSI,...``
+with ``dd/mm/yyyy`` times and text values such as "Under way using engine"). Columns
+are recognised by name through :data:`COLUMN_ALIASES`, compared case-insensitively
+with everything but letters and digits removed, so another national layout is a
+table entry, not code. The separator (``,``, ``;``, tab or ``|``) is taken from the
+header.
+
+Every row becomes one ``positions`` row (``msg_type`` 1 for class A, 18 for class B,
+9 for SAR aircraft) or, for base stations and aids to navigation in the DMA layout,
+one ``stations`` row (``msg_type`` 4 or 21). A row with static fields also becomes a
+``vessels`` row (``msg_type`` 5 for class A, 24 for class B, ``part`` null since the
+archive merges both parts), but only when the static fields differ from the previous
+row of that MMSI in the batch: an archive repeats them on every position. Times come
+from the archive (``ts_source`` "wrapper"); ``source`` is the file name.
+
+What the archives give that the tables cannot hold is left out rather than made up:
+NOAA ``Length``/``Width`` are not antenna offsets (``to_bow`` ... stay null; the DMA
+``A``/``B``/``C``/``D`` columns are the offsets and are stored), NOAA ``Cargo`` is not
+stored, and fields a CSV does not carry (``raim``, ``second``, ``channel``, ``repeat``,
+``turn_raw``, ...) are null. ``is_own`` is false: archives hold received reports.
+
+Values follow :mod:`watchkeeper.schema`: "not available" (heading 511, COG 360, SOG
+102.3, lat 91, lon 181, navigational status 15, IMO 0, DMA "Unknown"/"Undefined") is
+null, and an optional value that does not parse is null too. A row is rejected, with
+its exact bytes and 1-based line number, when it has the wrong number of fields, an
+MMSI or time that does not parse (:data:`BAD_ROW`), a latitude or longitude that is not
+a number (:data:`BAD_ROW`) or outside the Earth and not the "not available" value
+(``value_out_of_range``), or bytes that are not UTF-8 (``binary_data``). Every line is
+counted once: the header (and a repeat of it, as concatenated files have) as
+"comment", blank lines as "blank", stored rows as "ais", rejected rows as
+"rejected:<reason>".
+
+The file is read in batches of whole lines (``batch_lines``, bounded in bytes too) and
+each batch parsed with vectorised polars expressions; :func:`iter_decode_csv` yields
+the byte offset reached after each batch, the point an interrupted ingest resumes from.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pyarrow as pa
+
+from watchkeeper import schema
+from watchkeeper.ais.decode import DecodeResult
+from watchkeeper.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "BAD_ROW",
+    "COLUMN_ALIASES",
+    "DEFAULT_BATCH_LINES",
+    "decode_csv_bytes",
+    "is_decoded_csv",
+    "iter_decode_csv",
+]
+
+DEFAULT_BATCH_LINES: Final = 1_000_000
+#: A batch is cut earlier when its bytes reach this (at a line boundary).
+MAX_BATCH_BYTES: Final = 256 * 1024 * 1024
+_READ_BYTES: Final = 16 * 1024 * 1024
+_MAX_HEADER: Final = 64 * 1024
+
+#: Rejection reason of a row that cannot be parsed (to be added to ``reasons.REASONS``).
+BAD_ROW: Final = "bad_csv_row"
+_OUT_OF_RANGE: Final = "value_out_of_range"
+_BINARY: Final = "binary_data"
+
+#: Field -> the column names archives give it. Names are compared lowercased with all
+#: but letters and digits removed ("# Timestamp" matches "timestamp").
+COLUMN_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "mmsi": ("MMSI",),
+    "ts": ("BaseDateTime", "Timestamp", "Timestamp UTC", "date_time_utc", "DateTime", "Time"),
+    "lat": ("LAT", "Latitude"),
+    "lon": ("LON", "Longitude", "Long"),
+    "sog": ("SOG", "Speed over ground"),
+    "cog": ("COG", "Course over ground"),
+    "heading": ("Heading", "True heading"),
+    "turn": ("ROT", "Rate of turn"),  # degrees per minute
+    "nav_status": ("Status", "Navigational status", "nav_status"),
+    "mobile": ("TransceiverClass", "TranscieverClass", "Type of mobile", "Class"),
+    "name": ("VesselName", "Name", "Ship name"),
+    "imo": ("IMO", "IMO number"),
+    "callsign": ("CallSign",),
+    "ship_type": ("VesselType", "Ship type"),
+    "cargo_type": ("Cargo type",),  # DMA text: the second digit of the AIS ship type
+    "draught": ("Draft", "Draught"),
+    "destination": ("Destination",),
+    "eta": ("ETA",),
+    "epfd": ("Type of position fixing device", "EPFD"),
+    "to_bow": ("A", "Size A", "to_bow"),
+    "to_stern": ("B", "Size B", "to_stern"),
+    "to_port": ("C", "Size C", "to_port"),
+    "to_starboard": ("D", "Size D", "to_starboard"),
+}
+
+#: Time formats tried in turn (all UTC). Day-first only with slashes, as DMA writes it.
+TIME_FORMATS: Final = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+)
+
+# Text values of the DMA layout (normalised like column names) -> ITU-R M.1371 codes.
+# Numbers are taken as codes as they are; anything else is null.
+_MOBILE: Final = {
+    "a": 1,
+    "classa": 1,
+    "b": 18,
+    "classb": 18,
+    "sarairborne": 9,
+    "searchandrescuetransponder": 1,
+    "basestation": 4,
+    "aton": 21,
+}
+_NAV_STATUS: Final = {
+    "underwayusingengine": 0,
+    "atanchor": 1,
+    "notundercommand": 2,
+    "restrictedmaneuverability": 3,
+    "restrictedmanoeuvrability": 3,
+    "restrictedmanoeuverability": 3,
+    "constrainedbyherdraught": 4,
+    "moored": 5,
+    "aground": 6,
+    "engagedinfishing": 7,
+    "underwaysailing": 8,
+    "reservedforfutureamendmenthsc": 9,
+    "reservedforfutureamendmentwig": 10,
+    "powerdrivenvesseltowingastern": 11,
+    "powerdrivenvesselpushingaheadortowingalongside": 12,
+    "reservedforfutureuse": 13,
+    "aissartisactive": 14,
+    "aissart": 14,
+}
+_SHIP_TYPE: Final = {
+    "wig": 20,
+    "fishing": 30,
+    "towing": 31,
+    "towinglongwide": 32,
+    "dredging": 33,
+    "diving": 34,
+    "military": 35,
+    "sailing": 36,
+    "pleasure": 37,
+    "hsc": 40,
+    "pilot": 50,
+    "sar": 51,
+    "tug": 52,
+    "porttender": 53,
+    "antipollution": 54,
+    "lawenforcement": 55,
+    "medical": 58,
+    "notpartytoconflict": 59,
+    "shipsaccordingtorr": 59,
+    "passenger": 60,
+    "cargo": 70,
+    "tanker": 80,
+    "other": 90,
+}
+_CARGO_DIGIT: Final = {"categoryx": 1, "categoryy": 2, "categoryz": 3, "categoryos": 4}
+_EPFD: Final = {
+    "gps": 1,
+    "glonass": 2,
+    "combinedgpsglonass": 3,
+    "loranc": 4,
+    "chayka": 5,
+    "integratednavigationsystem": 6,
+    "surveyed": 7,
+    "galileo": 8,
+    "internalgnss": 15,
+}
+#: Text values meaning "not available" in callsign, destination and IMO columns.
+_NOT_AVAILABLE_TEXT: Final = ("unknown", "undefined", "n/a", "na", "none")
+
+_STATION_TYPES: Final = (4, 21)
+_STATIC: Final = (
+    "imo",
+    "callsign",
+    "name",
+    "ship_type",
+    "to_bow",
+    "to_stern",
+    "to_port",
+    "to_starboard",
+    "draught",
+    "destination",
+    "eta",
+    "epfd",
+)
+_SEPARATORS: Final = (",", ";", "\t", "|")
+_ALIAS_TO_FIELD: Final = {
+    re.sub(r"[^a-z0-9]", "", alias.lower()): field
+    for field, aliases in COLUMN_ALIASES.items()
+    for alias in aliases
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of a CSV archive, from its header line."""
+
+    separator: str
+    names: tuple[str, ...]  # as written in the header
+    columns: dict[str, int]  # field of COLUMN_ALIASES -> column index
+    header: str  # the header line, stripped: a repeat of it later is a comment
+
+
+def parse_header(line: bytes) -> Layout | None:
+    """The layout a header line describes, or None if it has no MMSI and time column."""
+    try:
+        text = line.decode("utf-8").lstrip("\ufeff").strip()
+    except UnicodeDecodeError:
+        return None
+    for sep in _SEPARATORS:
+        if sep not in text:
+            continue
+        names = tuple(n.strip() for n in next(csv.reader([text], delimiter=sep)))
+        columns: dict[str, int] = {}
+        for k, name in enumerate(names):
+            field = _ALIAS_TO_FIELD.get(_norm(name))
+            if field is not None and field not in columns:
+                columns[field] = k
+        if "mmsi" in columns and "ts" in columns:
+            return Layout(sep, names, columns, text)
+    return None
+
+
+def is_decoded_csv(path: Path) -> bool:
+    """Whether ``path`` (optionally gzipped) starts with a CSV header with MMSI and time columns."""
+    from watchkeeper.ais.reader import open_input
+
+    try:
+        with open_input(path) as fh:
+            first = fh.readline(_MAX_HEADER)
+    except (InputError, OSError, EOFError):
+        return False
+    return parse_header(first) is not None
+
+
+def iter_decode_csv(
+    path: Path, *, start_offset: int = 0, batch_lines: int = DEFAULT_BATCH_LINES
+) -> Iterator[tuple[DecodeResult, int]]:
+    """Decode a CSV archive batch by batch.
+
+    Yields ``(result, offset)``: ``offset`` is the byte offset in the (uncompressed)
+    file up to which every line is accounted for. ``start_offset`` resumes after such
+    an offset (line numbers still count from the start of the file).
+    """
+    from watchkeeper.ais.reader import open_input
+
+    with open_input(path) as fh:
+        try:
+            yield from _iter(fh, path, start_offset, batch_lines)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise InputError(f"{path}: read failed ({exc})") from exc
+
+
+def _iter(
+    fh: BinaryIO, path: Path, start_offset: int, batch_lines: int
+) -> Iterator[tuple[DecodeResult, int]]:
+    header = fh.readline(_MAX_HEADER)
+    layout = parse_header(header)
+    if layout is None:
+        raise InputError(f"{path}: not a decoded AIS CSV (no MMSI and time column in line 1)")
+    if start_offset and start_offset < len(header):
+        raise InputError(f"{path}: resume offset {start_offset} is inside the header line")
+    if start_offset:
+        first_line = 2 + _skip(fh, start_offset - len(header))
+        carry, offset, has_header = b"", start_offset, False
+    else:
+        first_line, carry, offset, has_header = 1, header, 0, True
+    yielded = False
+    while True:
+        buf = bytearray(carry)
+        lines = buf.count(b"\n")
+        eof = False
+        while not eof and (lines < batch_lines and len(buf) < MAX_BATCH_BYTES or lines == 0):
+            block = fh.read(_READ_BYTES)
+            eof = not block
+            buf += block
+            lines += block.count(b"\n")
+        if eof:
+            cut = len(buf)
+        else:
+            nl = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
+            cut = int(nl[min(batch_lines, nl.shape[0]) - 1]) + 1
+        if cut or not yielded:
+            result = decode_csv_bytes(
+                bytes(buf[:cut]),
+                layout,
+                file=str(path),
+                source=path.name,
+                first_line=first_line,
+                has_header=has_header,
+            )
+            offset += cut
+            first_line += result.lines
+            has_header = False
+            yielded = True
+            yield result, offset
+        if eof:
+            return
+        carry = bytes(buf[cut:])
+
+
+def _skip(fh: BinaryIO, n: int) -> int:
+    """Skip ``n`` bytes; returns the lines skipped, so line numbers stay true."""
+    lines = 0
+    while n > 0:
+        got = fh.read(min(n, _READ_BYTES))
+        if not got:
+            break
+        lines += got.count(b"\n")
+        n -= len(got)
+    return lines
+
+
+def _invalid_utf8(buf: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Positions of the bytes that are not part of a valid UTF-8 sequence."""
+    hi = buf >= 0x80
+    if not hi.any():
+        return np.empty(0, np.int64)
+    n = buf.shape[0]
+    cont = np.zeros(n + 3, np.bool_)
+    cont[:n] = (buf & 0xC0) == 0x80
+    nxt = np.zeros(n, np.uint8)
+    nxt[:-1] = buf[1:]
+    c1, c2, c3 = cont[1 : n + 1], cont[2 : n + 2], cont[3 : n + 3]
+    ok2 = (buf >= 0xC2) & (buf <= 0xDF) & c1
+    ok3 = ((buf & 0xF0) == 0xE0) & c1 & c2
+    ok3 &= ~((buf == 0xE0) & (nxt < 0xA0)) & ~((buf == 0xED) & (nxt > 0x9F))
+    ok4 = (buf >= 0xF0) & (buf <= 0xF4) & c1 & c2 & c3
+    ok4 &= ~((buf == 0xF0) & (nxt < 0x90)) & ~((buf == 0xF4) & (nxt > 0x8F))
+    covered = np.zeros(n + 3, np.bool_)
+    covered[1 : n + 1] |= ok2 | ok3 | ok4
+    covered[2 : n + 2] |= ok3 | ok4
+    covered[3 : n + 3] |= ok4
+    is_cont = cont[:n]
+    bad = (hi & ~is_cont & ~(ok2 | ok3 | ok4)) | (is_cont & ~covered[:n])
+    return np.flatnonzero(bad).astype(np.int64)
+
+
+def _split_plain(
+    data: bytes,
+    idx: npt.NDArray[np.int64],
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    layout: Layout,
+) -> pl.DataFrame:
+    """Fields of lines ``idx``, which hold no quote and the right number of separators.
+
+    Their bytes (with line ends) go to the polars CSV reader in one piece, which then
+    yields exactly one row per line.
+    """
+    nxt = np.append(starts[1:], buf.shape[0])
+    if idx.shape[0] == 0:
+        return pl.DataFrame({"i": pl.Series([], dtype=pl.UInt32)})
+    lo, hi = int(idx[0]), int(idx[-1])
+    if hi - lo + 1 == idx.shape[0]:  # consecutive lines: one slice
+        piece = bytes(data[int(starts[lo]) : int(nxt[hi])])
+    else:
+        lens = nxt[idx] - starts[idx]
+        out_off = np.cumsum(lens) - lens
+        piece = buf[np.repeat(starts[idx] - out_off, lens) + np.arange(int(lens.sum()))].tobytes()
+    wanted = sorted(layout.columns.values())
+    frame = pl.read_csv(
+        piece,
+        has_header=False,
+        columns=wanted,
+        infer_schema=False,
+        separator=layout.separator,
+        quote_char=None,
+        eol_char="\n",
+    )
+    if frame.height != idx.shape[0]:  # cannot happen with the lines chosen; be sure anyway
+        raise AssertionError(f"CSV reader gave {frame.height} rows for {idx.shape[0]} lines")
+    column = dict(zip(wanted, frame.columns, strict=True))
+    return frame.select(
+        pl.Series("i", idx, pl.UInt32),
+        *[pl.col(column[k]).alias(f) for f, k in layout.columns.items()],
+    )
+
+
+def _split_quoted(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Fields of lines (``i``, ``line``) with quotes, and their count (``n_fields``)."""
+    sep = layout.separator
+    s = re.escape(sep) if sep != "\t" else r"\t"
+    # Each field with the separator before it: a line prefixed with one is fully covered
+    # by the matches unless a quoted field is followed by stray characters (malformed).
+    q = lines.with_columns(
+        f=(pl.lit(sep) + pl.col("line")).str.extract_all(s + r'("(?:[^"]|"")*"|[^' + s + "]*)")
+    )
+    covered = pl.col("f").list.eval(pl.element().str.len_bytes()).list.sum() == (
+        pl.col("line").str.len_bytes() + len(sep.encode())
+    )
+    el = pl.element().str.slice(len(sep))
+    unquote = (
+        pl.when(el.str.starts_with('"') & el.str.ends_with('"') & (el.str.len_chars() >= 2))
+        .then(el.str.slice(1, el.str.len_chars() - 2).str.replace_all('""', '"', literal=True))
+        .otherwise(el)
+    )
+    q = q.with_columns(f=pl.when(covered).then(pl.col("f").list.eval(unquote)))
+    return q.select(
+        "i",
+        n_fields=pl.col("f").list.len().fill_null(0).cast(pl.Int64),
+        *[pl.col("f").list.get(k, null_on_oob=True).alias(f) for f, k in layout.columns.items()],
+    )
+
+
+def _num(c: pl.Expr) -> pl.Expr:
+    return c.cast(pl.Float64, strict=False)
+
+
+def _code(s: pl.Series, texts: Mapping[str, int]) -> pl.Series:
+    """Integer codes: the number written, or the code of a known text (else null).
+
+    Worked out once per distinct value: these columns hold a handful of values.
+    """
+    d = pl.DataFrame({"v": s.unique().drop_nulls()})
+    x = pl.col("v").cast(pl.Float64, strict=False)
+    text = pl.col("v").str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
+    codes = d.select(
+        pl.coalesce(
+            pl.when(x == x.floor()).then(x),
+            text.replace_strict(dict(texts), default=None, return_dtype=pl.Float64),
+        )
+    ).to_series()
+    return s.replace_strict(d["v"], codes, default=None, return_dtype=pl.Float64)
+
+
+def _time(s: pl.Series) -> pl.Series:
+    """UTC times, trying :data:`TIME_FORMATS` in turn, the one of the first value first."""
+    given = s.drop_nulls()
+    formats = list(TIME_FORMATS)
+    if given.len():
+        first = given.head(1)
+        for k, f in enumerate(formats):
+            if (
+                first.str.to_datetime(f, strict=False, time_unit="ms", time_zone="UTC").null_count()
+                == 0
+            ):
+                formats.insert(0, formats.pop(k))
+                break
+    out = pl.Series(s.name, [None] * s.len(), pl.Datetime("ms", "UTC"))
+    for f in formats:
+        out = out.fill_null(s.str.to_datetime(f, strict=False, time_unit="ms", time_zone="UTC"))
+        if out.null_count() == s.null_count():
+            break
+    return out
+
+
+def _text(c: pl.Expr, *, na_words: bool) -> pl.Expr:
+    t = c.str.strip_chars_end("@ ").str.strip_chars_start()
+    bad = t == ""
+    if na_words:
+        bad |= t.str.to_lowercase().is_in(list(_NOT_AVAILABLE_TEXT))
+    return pl.when(~bad).then(t)
+
+
+def _parse(raw: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Typed columns and a rejection reason (null if stored) for split rows.
+
+    ``raw`` has ``i`` (line index), ``n_fields`` and a string column per field of the layout.
+    """
+    raw = raw.with_columns([pl.col(f).str.strip_chars() for f in layout.columns])
+    missing = [name for name in COLUMN_ALIASES if name not in layout.columns]
+    raw = raw.with_columns([pl.lit(None, pl.String).alias(name) for name in missing])
+    # Columns of few distinct values, and times: parsed as Series (see _code, _time).
+    raw = raw.with_columns(
+        ts_=_time(raw["ts"]),
+        eta_=_time(raw["eta"]),
+        mobile_=_code(raw["mobile"], _MOBILE),
+        nav_status_=_code(raw["nav_status"], _NAV_STATUS),
+        ship_type_=_code(raw["ship_type"], _SHIP_TYPE),
+        cargo_=_code(raw["cargo_type"], _CARGO_DIGIT),
+        epfd_=_code(raw["epfd"], _EPFD),
+    )
+    c = pl.col
+    nums = (
+        "mmsi",
+        "lat",
+        "lon",
+        "sog",
+        "cog",
+        "heading",
+        "turn",
+        "draught",
+        "to_bow",
+        "to_stern",
+        "to_port",
+        "to_starboard",
+    )
+    raw = raw.with_columns(
+        [_num(c(n)).alias(n + "_") for n in nums],
+        imo_=_num(_text(c("imo"), na_words=True).str.replace(r"(?i)^imo\s*", "")),
+    )
+
+    def between(x: pl.Expr, lo: float, hi: float, typ: pl.DataType) -> pl.Expr:
+        return pl.when((x >= lo) & (x <= hi)).then(x).cast(typ)
+
+    def unparsed(field: str) -> pl.Expr:
+        v = c(field + "_")
+        return (c(field).fill_null("") != "") & ~v.is_finite().fill_null(value=False)
+
+    mmsi, lat, lon = c("mmsi_"), c("lat_"), c("lon_")
+    sog, cog, draught = c("sog_"), c("cog_"), c("draught_")
+    heading = c("heading_").round(0)
+    ship_type = c("ship_type_")
+    # DMA gives the ship type's second digit (hazardous cargo category) as a text column.
+    ship_type = (
+        pl.when(ship_type.is_in([20.0, 40.0, 60.0, 70.0, 80.0, 90.0]))
+        .then(ship_type + c("cargo_").fill_null(0))
+        .otherwise(ship_type)
+    )
+    reason = (
+        pl.when(c("n_fields") != len(layout.names))
+        .then(pl.lit(BAD_ROW))
+        .when(~((mmsi == mmsi.floor()) & (mmsi >= 0) & (mmsi <= 999_999_999)).fill_null(value=True))
+        .then(pl.lit(BAD_ROW))
+        .when(c("ts_").is_null())
+        .then(pl.lit(BAD_ROW))
+        .when(unparsed("lat") | unparsed("lon"))
+        .then(pl.lit(BAD_ROW))
+        .when(((lat.abs() > 90) & (lat != 91)) | ((lon.abs() > 180) & (lon != 181)))
+        .then(pl.lit(_OUT_OF_RANGE))
+    )
+    dims = ("to_bow", "to_stern", "to_port", "to_starboard")
+    out = raw.select(
+        "i",
+        reason=reason,
+        mmsi=pl.when(mmsi.is_between(0, 999_999_999)).then(mmsi).cast(pl.Int32),
+        ts=c("ts_"),
+        lat=pl.when(lat.abs() <= 90).then(lat),
+        lon=pl.when(lon.abs() <= 180).then(lon),
+        sog=pl.when((sog >= 0) & (sog < 102.25)).then(sog).cast(pl.Float32),
+        cog=pl.when((cog >= 0) & (cog < 360)).then(cog).cast(pl.Float32),
+        heading=between(heading, 0, 359, pl.Int16()),
+        nav_status=between(c("nav_status_"), 0, 14, pl.Int8()),
+        turn=pl.when(c("turn_").is_finite()).then(c("turn_")).cast(pl.Float32),
+        msg_type=between(c("mobile_"), 1, 27, pl.Int8()).fill_null(1),
+        imo=between(c("imo_"), 1, 999_999_999, pl.Int32()),
+        callsign=_text(c("callsign"), na_words=True),
+        name=_text(c("name"), na_words=False),
+        ship_type=between(ship_type, 1, 255, pl.Int16()),
+        draught=pl.when(draught.is_finite() & (draught > 0)).then(draught).cast(pl.Float32),
+        destination=_text(c("destination"), na_words=True),
+        eta=c("eta_"),
+        epfd=between(c("epfd_"), 1, 15, pl.Int8()),
+        **{d: between(c(d + "_").round(0), 0, 511, pl.Int16()) for d in dims},
+    )
+    # As the decoder: offsets are known only when one of them is not zero.
+    known = pl.any_horizontal([c(d) > 0 for d in dims]).fill_null(value=False)
+    return out.with_columns([pl.when(known).then(c(d)).alias(d) for d in dims])
+
+
+def _labels(values: list[str], codes: npt.NDArray[np.int32]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int32()), pa.array(values, pa.string())
+    )
+
+
+def _table(df: pl.DataFrame, target: pa.Schema, source: str) -> pa.Table:
+    """An Arrow table of ``target`` from the columns of ``df`` that it has; the rest null."""
+    n = df.height
+    zeros = np.zeros(n, np.int32)
+    arrays: list[pa.Array] = []
+    for fld in target:
+        if fld.name in df.columns:
+            arrays.append(df[fld.name].to_arrow().cast(fld.type))
+        elif fld.name == "ts_source":
+            arrays.append(_labels(list(schema.TIME_SOURCES), zeros + 1))  # "wrapper"
+        elif fld.name == "source":
+            arrays.append(_labels([source], zeros))
+        elif fld.name == "is_own":
+            arrays.append(pa.array(np.zeros(n, np.bool_)))
+        else:
+            arrays.append(pa.nulls(n, fld.type))
+    return pa.Table.from_arrays(arrays, schema=target)
+
+
+def _vessels(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows with static fields, each kept only when they differ from that MMSI's previous one."""
+    v = rows.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in _STATIC]))
+    # Compare a hash of the static fields rather than sorting them all along.
+    keys = v.select("mmsi", "ts", "i", h=pl.struct(list(_STATIC)).hash()).sort(["mmsi", "ts", "i"])
+    keep = keys.filter(
+        (pl.col("mmsi") != pl.col("mmsi").shift(1)).fill_null(value=True)
+        | (pl.col("h") != pl.col("h").shift(1))
+    )["i"].sort()
+    v = v.filter(pl.col("i").is_in(keep.implode()))
+    return v.with_columns(
+        msg_type=pl.when(pl.col("msg_type") == 18).then(24).otherwise(5).cast(pl.Int8),
+        eta_month=pl.col("eta").dt.month().cast(pl.Int8),
+        eta_day=pl.col("eta").dt.day().cast(pl.Int8),
+        eta_hour=pl.col("eta").dt.hour().cast(pl.Int8),
+        eta_minute=pl.col("eta").dt.minute().cast(pl.Int8),
+    )
+
+
+def _rejected(
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    idx: npt.NDArray[np.int64],
+    reasons: list[str],
+    file: str,
+    first_line: int,
+) -> pa.Table:
+    s, e = starts[idx], ends[idx]
+    lens = e - s
+    offsets = np.zeros(idx.shape[0] + 1, np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    gather = np.repeat(s - offsets[:-1], lens) + np.arange(int(offsets[-1]), dtype=np.int64)
+    raw = pa.Array.from_buffers(
+        pa.large_binary(), idx.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(buf[gather])]
+    )
+    cols = {
+        "file": pa.array([file] * idx.shape[0], pa.string())
+        if idx.shape[0]
+        else pa.array([], pa.string()),
+        "line": pa.array(idx + first_line, pa.int64()),
+        "raw": raw.cast(pa.binary()),
+        "reason": pa.array(reasons, pa.string()).dictionary_encode(),
+    }
+    return pa.Table.from_pydict(cols, schema=schema.REJECTED)
+
+
+def decode_csv_bytes(
+    data: bytes,
+    layout: Layout,
+    *,
+    file: str = "<input>",
+    source: str | None = None,
+    first_line: int = 1,
+    has_header: bool = False,
+) -> DecodeResult:
+    """Decode whole lines of a CSV archive whose columns ``layout`` describes.
+
+    ``first_line`` is the line number of the first line; with ``has_header`` that line
+    is the header. ``source`` (default ``file``) fills the ``source`` column.
+    """
+    buf = np.frombuffer(data, np.uint8)
+    nl = np.flatnonzero(buf == 10).astype(np.int64)
+    ends = nl if buf.shape[0] == 0 or buf[-1] == 10 else np.append(nl, buf.shape[0])
+    n = ends.shape[0]
+    starts = np.zeros(n, np.int64)
+    starts[1:] = ends[:-1] + 1
+    ends = ends - ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13))  # drop a CR
+    text = buf
+    not_utf8 = np.zeros(n, np.bool_)
+    bad = _invalid_utf8(buf)
+    if bad.shape[0]:
+        not_utf8[np.searchsorted(starts, bad, side="right") - 1] = True
+        text = buf.copy()
+        text[bad] = ord("?")
+    offsets = np.append(starts, buf.shape[0])
+    lines = pl.Series(
+        "line",
+        pa.Array.from_buffers(
+            pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
+        ),
+    ).str.strip_chars_end("\r\n")
+    norm = pl.col("line").str.strip_chars_start("\ufeff").str.strip_chars()
+    kind = (
+        pl.when(norm == "")
+        .then(pl.lit("blank"))
+        .when((norm == layout.header) | ((pl.col("i") == 0) & has_header))
+        .then(pl.lit("comment"))
+        .when(pl.col("bad"))
+        .then(pl.lit("rejected:" + _BINARY))
+        .otherwise(pl.lit("ais"))
+    )
+    df = pl.DataFrame({"line": lines, "bad": not_utf8}).with_row_index("i").with_columns(kind=kind)
+    n_fields = len(layout.names)
+    cand = df.filter(pl.col("kind") == "ais").select(
+        "i",
+        "line",
+        quoted=pl.col("line").str.contains('"', literal=True),
+        n_sep=pl.col("line").str.count_matches(layout.separator, literal=True),
+    )
+    plain = cand.filter(~pl.col("quoted") & (pl.col("n_sep") == n_fields - 1))
+    split = pl.concat(
+        [
+            _split_plain(
+                data, plain["i"].to_numpy().astype(np.int64), buf, starts, layout
+            ).with_columns(n_fields=pl.lit(n_fields, pl.Int64)),
+            _split_quoted(cand.filter(pl.col("quoted")), layout),
+            cand.filter(~pl.col("quoted") & (pl.col("n_sep") != n_fields - 1)).select(
+                "i", n_fields=(pl.col("n_sep") + 1).cast(pl.Int64)
+            ),
+        ],
+        how="diagonal",
+    )
+    parsed = _parse(split, layout).sort("i")
+    ok = parsed.filter(pl.col("reason").is_null())
+    failed = parsed.filter(pl.col("reason").is_not_null()).select(
+        "i", kind=pl.lit("rejected:") + pl.col("reason")
+    )
+    kinds = df.select("i", "kind").update(failed, on="i")
+    result = DecodeResult.empty()
+    result.counts = Counter(dict(kinds["kind"].value_counts().iter_rows()))
+    result.lines, result.bytes = n, buf.shape[0]
+    rej = kinds.filter(pl.col("kind").str.starts_with("rejected:"))
+    result.rejected = _rejected(
+        buf,
+        starts,
+        ends,
+        rej["i"].to_numpy().astype(np.int64),
+        rej["kind"].str.strip_prefix("rejected:").to_list(),
+        file,
+        first_line,
+    )
+    src = source or file
+    is_station = pl.col("msg_type").is_in(list(_STATION_TYPES))
+    positions = ok.filter(~is_station)
+    result.positions = _table(positions, schema.POSITIONS, src)
+    result.stations = _table(ok.filter(is_station), schema.STATIONS, src)
+    result.vessels = _table(_vessels(positions), schema.VESSELS, src)
+    result.message_types = Counter(dict(ok["msg_type"].cast(pl.Int64).value_counts().iter_rows()))
+    return result

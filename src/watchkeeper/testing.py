@@ -1,0 +1,59 @@
+"""Builders of small tables for tests, shipped with the package (cf. `polars.testing`).
+
+Tests of every package need decoded-looking tables without running the decoder:
+`make_positions([{"mmsi": 1, "ts": "2024-05-01T12:00:00Z", "lat": 36.8, "lon": 10.2}])`
+reads like the fix it describes. Columns not given are null, except `msg_type`,
+which defaults to a type the table's readers accept (1 for positions, 5 for vessels),
+so a test states only what it is about. Times may be RFC 3339 strings or aware
+datetimes. These helpers loop over rows: they are for a handful of rows, not data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from watchkeeper.schema import POSITIONS, VESSELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = ["make_positions", "make_table", "make_vessels", "utc"]
+
+
+def utc(text: str) -> datetime:
+    """Parse an RFC 3339 time (`Z` or an offset); refuses naive times."""
+    moment = datetime.fromisoformat(text)
+    if moment.utcoffset() is None:
+        raise ValueError(f"time without a UTC offset: {text!r}")
+    return moment
+
+
+def make_table(
+    schema: pa.Schema, rows: Iterable[Mapping[str, Any]], *, defaults: Mapping[str, Any] = {}
+) -> pa.Table:
+    """A table of `schema` from dicts; unknown keys raise, missing ones are null."""
+    names = set(schema.names)
+    prepared = []
+    for row in rows:
+        unknown = set(row) - names
+        if unknown:
+            raise ValueError(f"columns not in the schema: {sorted(unknown)}")
+        full = {**defaults, **row}
+        for name, value in full.items():
+            if isinstance(value, str) and pa.types.is_timestamp(schema.field(name).type):
+                full[name] = utc(value)
+        prepared.append(full)
+    return pa.Table.from_pylist(prepared, schema=schema)
+
+
+def make_positions(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """A POSITIONS table; `msg_type` defaults to 1 (class A scheduled report)."""
+    return make_table(POSITIONS, rows, defaults={"msg_type": 1})
+
+
+def make_vessels(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """A VESSELS table; `msg_type` defaults to 5 (class A static and voyage data)."""
+    return make_table(VESSELS, rows, defaults={"msg_type": 5})
