@@ -30,6 +30,21 @@ VESSEL_TYPES: Final = (5, 19, 24)
 STATION_TYPES: Final = (4, 21)
 DECODED_TYPES: Final = (1, 2, 3, 4, 5, 18, 19, 21, 24, 27)
 
+
+def _type_mask(types: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    """A lookup table: ``mask[msg_type]`` is a vectorised ``msg_type in types``."""
+    mask = np.zeros(64, np.bool_)
+    mask[list(types)] = True
+    return mask
+
+
+_IS_POSITION: Final = _type_mask(POSITION_TYPES)
+_IS_VESSEL: Final = _type_mask(VESSEL_TYPES)
+_IS_STATION: Final = _type_mask(STATION_TYPES)
+_IS_DECODED: Final = _type_mask(DECODED_TYPES)
+_HAS_ROT: Final = _type_mask((1, 2, 3))
+_HAS_DTE: Final = _type_mask((5, 19))
+
 # Category index (schema of reasons.CATEGORIES) of each line kind; rejected adds the reason.
 _KIND_TO_CATEGORY: Final = np.array([4, 3, 1, 2, 0, 4], np.int64)
 
@@ -212,10 +227,10 @@ def _positions(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
         "nav_status": _masked(nav, (nav >= 0) & (nav != 15), pa.int8()),
         "turn": _masked(
             turn,
-            (np.abs(turn_raw.astype(np.int16)) < 127) & ~np.isin(t, (18, 19, 27)),
+            (np.abs(turn_raw.astype(np.int16)) < 127) & _HAS_ROT[t],
             pa.float32(),
         ),
-        "turn_raw": _masked(turn_raw, (turn_raw != -128) & ~np.isin(t, (18, 19, 27)), pa.int8()),
+        "turn_raw": _masked(turn_raw, (turn_raw != -128) & _HAS_ROT[t], pa.int8()),
         "second": _masked(second, (second >= 0) & (second < 60), pa.int8()),
         "maneuver": _masked(maneuver, maneuver > 0, pa.int8()),
         "raim": pa.array(f.raim[idx]),
@@ -286,7 +301,7 @@ def _vessels(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
         "eta": _eta(c.ts_ms[idx], eta),
         "epfd": _masked(ep, ep >= 0, pa.int8()),
         "ais_version": _masked(av, av >= 0, pa.int8()),
-        "dte": _masked(f.dte[idx], np.isin(t, (5, 19)), pa.bool_()),
+        "dte": _masked(f.dte[idx], _HAS_DTE[t], pa.bool_()),
         "vendor_id": c.text("vendor", idx),
         "mothership_mmsi": _masked(ms, ms >= 0, pa.int32()),
     }
@@ -444,12 +459,10 @@ def decode_bytes(
         result.message_types = Counter(
             {int(k): int(v) for k, v in enumerate(np.bincount(t[ok], minlength=64)) if v}
         )
-        result.positions = _positions(c, np.flatnonzero(ok & np.isin(t, POSITION_TYPES)))
-        result.vessels = _vessels(c, np.flatnonzero(ok & np.isin(t, VESSEL_TYPES)))
-        result.stations = _stations(c, np.flatnonzero(ok & np.isin(t, STATION_TYPES)))
-        result.other = _other(
-            c, np.flatnonzero(ok & ~np.isin(t, DECODED_TYPES)), buf, lf.payload, lf.fill
-        )
+        result.positions = _positions(c, np.flatnonzero(ok & _IS_POSITION[t]))
+        result.vessels = _vessels(c, np.flatnonzero(ok & _IS_VESSEL[t]))
+        result.stations = _stations(c, np.flatnonzero(ok & _IS_STATION[t]))
+        result.other = _other(c, np.flatnonzero(ok & ~_IS_DECODED[t]), buf, lf.payload, lf.fill)
     return result
 
 

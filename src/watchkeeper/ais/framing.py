@@ -169,6 +169,37 @@ def _parse_iso_ms(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
     return t + ms - offset_min * 60000
 
 
+@nb.njit(cache=True, inline="always")
+def _is_time_char(c: int) -> bool:
+    # digits and - : T space . Z +
+    return _is_digit(c) or c == 45 or c == 58 or c == 84 or c == 32 or c == 46 or c == 90 or c == 43
+
+
+@nb.njit(cache=True)
+def _find_time(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
+    """The first ISO 8601 or Unix time found in the prefix buf[s:e]; NO_TIME if none."""
+    k = s
+    while k < e:
+        if _is_digit(buf[k]) and (k == s or not _is_digit(buf[k - 1])):
+            j = k
+            while j < e and _is_time_char(buf[j]):
+                j += 1
+            for end in range(j, k + 18, -1):
+                t = _parse_iso_ms(buf, k, end)
+                if t != NO_TIME:
+                    return t
+            j = k
+            while j < e and (_is_digit(buf[j]) or buf[j] == 46):
+                j += 1
+            t = _parse_epoch_ms(buf, k, j)
+            if t != NO_TIME:
+                return t
+            k = j
+        else:
+            k += 1
+    return NO_TIME
+
+
 @nb.njit(cache=True)
 def _is_text(buf: npt.NDArray[np.uint8], s: int, e: int) -> bool:
     """True if buf[s:e] is printable ASCII (tabs allowed)."""
@@ -394,23 +425,11 @@ def _scan(
                 kind[i] = R.REJECTED
                 reason[i] = R.NOT_NMEA
                 continue
-            pe = q
-            while pe > s and (
-                buf[pe - 1] == 32
-                or buf[pe - 1] == 44
-                or buf[pe - 1] == 9
-                or buf[pe - 1] == 59
-                or buf[pe - 1] == 58
-            ):
-                pe -= 1
-            t = _parse_iso_ms(buf, s, pe)
-            if t == NO_TIME:
-                t = _parse_epoch_ms(buf, s, pe)
-            if t == NO_TIME:
-                kind[i] = R.REJECTED
-                reason[i] = R.NOT_NMEA
-                continue
-            wrap_time[i] = t
+            # A time anywhere in the prefix is the wrapper time; other prefixes (a
+            # receiver name, an address) are skipped: the checksum vouches for the sentence.
+            t = _find_time(buf, s, q)
+            if t != NO_TIME:
+                wrap_time[i] = t
             p = q
         # NMEA 4.0 tag block(s).
         while p < e and buf[p] == 92:

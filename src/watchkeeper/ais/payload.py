@@ -42,6 +42,8 @@ for _t, _b in MIN_BITS.items():
 
 #: Message types with text fields (names, call signs, destinations).
 TEXT_TYPES: Final = (5, 19, 21, 24)
+_HAS_TEXT = np.zeros(64, np.bool_)
+_HAS_TEXT[list(TEXT_TYPES)] = True
 NAME_LEN: Final = 34  # 20 characters, plus 14 of a type 21 name extension
 CALLSIGN_LEN: Final = 7
 DEST_LEN: Final = 20
@@ -401,7 +403,7 @@ def decode_payloads(
     # The type is the first payload character: enough to know which messages carry text.
     first = buf[payload[lines[line_off[:-1]], 0]].astype(np.int64) - 48
     first -= np.where(first > 40, 8, 0)
-    has_text = np.isin(first, TEXT_TYPES)
+    has_text = _HAS_TEXT[first]  # payload characters were checked: 0 <= first < 64
     text_row = np.where(has_text, np.cumsum(has_text) - 1, -1)
     f = Fields(n, text_row)
     _decode(

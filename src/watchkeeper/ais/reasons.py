@@ -36,6 +36,7 @@ INCOMPLETE_MESSAGE: Final = 10
 TOO_SHORT: Final = 11
 OUT_OF_RANGE: Final = 12
 LINE_TOO_LONG: Final = 13
+BAD_CSV_ROW: Final = 14  # decoded CSV archives (csv_archive.py)
 
 #: Reason names by code; index 0 is unused.
 REASONS: Final = (
@@ -53,6 +54,7 @@ REASONS: Final = (
     "payload_too_short",
     "value_out_of_range",
     "line_too_long",
+    "bad_csv_row",
 )
 
 REASON_TEXT: Final = {
@@ -69,6 +71,7 @@ REASON_TEXT: Final = {
     "payload_too_short": "payload shorter than its message type requires",
     "value_out_of_range": "latitude or longitude outside the Earth and not the 'not available' value",
     "line_too_long": "line longer than any NMEA sentence or archive wrapper could be",
+    "bad_csv_row": "CSV archive row that cannot be read (field count, MMSI, time or position)",
 }
 
 #: Summary categories: every line is counted in exactly one of these.
