@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from watchkeeper.schema import POSITIONS, REJECTED
 from watchkeeper.testing import make_positions, make_vessels, utc
 from watchkeeper.tracks import LATEST, Archive, LatestState
-from watchkeeper.tracks.manifest import Manifest
+from watchkeeper.tracks.manifest import FileEntry, Manifest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,7 +42,7 @@ def archive(root: Path) -> Iterator[Archive]:
 
 
 def fix(
-    mmsi: int, ts: str | None, lat: float = 36.8, lon: float = 10.2, **more: Any
+    mmsi: int, ts: str | None, lat: float | None = 36.8, lon: float = 10.2, **more: Any
 ) -> dict[str, Any]:
     return {"mmsi": mmsi, "ts": ts, "lat": lat, "lon": lon, **more}
 
@@ -52,7 +53,10 @@ def parts(root: Path, table: str = "positions") -> list[str]:
 
 
 def sort_rows(table: pa.Table) -> list[dict[str, Any]]:
-    return table.sort_by([("mmsi", "ascending"), ("ts", "ascending")]).to_pylist()
+    rows: list[dict[str, Any]] = table.sort_by(
+        [("mmsi", "ascending"), ("ts", "ascending")]
+    ).to_pylist()
+    return rows
 
 
 # -- appends ----------------------------------------------------------------------
@@ -167,6 +171,16 @@ def test_rows_without_time_go_to_day_unknown(archive: Archive, root: Path) -> No
     assert [r["lat"] for r in archive.track(1).to_pylist()] == [2.0, 1.0]  # null ts last
     bounded = archive.track(1, start=utc("2000-01-01T00:00:00Z"))
     assert [r["lat"] for r in bounded.to_pylist()] == [2.0]  # in no time range
+
+
+def test_times_outside_years_1_to_9999_go_to_day_unknown_instead_of_failing(
+    archive: Archive, root: Path
+) -> None:
+    positions = make_positions([fix(1, "2024-05-01T12:00:00Z"), fix(1, None)])
+    garbled = pa.array([400_000_000_000_000, None], POSITIONS.field("ts").type)  # year ~14645
+    assert archive.append({"positions": positions.set_column(1, "ts", garbled)}, batch_id="b")
+    assert archive.partitions("positions") == {"unknown": 1}
+    assert archive.count("positions") == 2
 
 
 def test_rejected_lines_go_to_the_day_they_were_ingested(archive: Archive, root: Path) -> None:
@@ -370,6 +384,27 @@ def test_compact_interrupted_at_any_point_keeps_every_row_once(
         assert reopened.track(1).num_rows == 3
 
 
+def test_a_query_racing_a_compaction_lists_the_files_again(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        rows = [fix(1, f"2024-05-01T12:00:0{i}Z")]
+        archive.append({"positions": make_positions(rows)}, batch_id=f"b{i}")
+    stale = Manifest.files(archive._manifest, "positions")
+    archive.compact("positions", "2024-05-01")  # deletes the files in `stale`
+    real = Manifest.files
+    calls: list[str] = []
+
+    def first_stale(self: Manifest, table: str, **bounds: str | None) -> list[FileEntry]:
+        calls.append(table)
+        found: list[FileEntry] = stale if len(calls) == 1 else real(self, table, **bounds)
+        return found
+
+    monkeypatch.setattr(Manifest, "files", first_stale)
+    assert archive.track(1).num_rows == 3
+    assert len(calls) >= 2
+
+
 # -- latest picture -------------------------------------------------------------------
 
 
@@ -522,6 +557,25 @@ def test_live_state_agrees_with_the_archive(
         box = (3.5, 0.0, 4.5, 1.5)
         assert state.snapshot(box).to_pylist() == archive.latest_vessels(bbox=box).to_pylist()
         assert len(state) == len(expected)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_ties_on_time_are_broken_alike_whatever_the_arrival_order(
+    archive: Archive, order: tuple[int, ...]
+) -> None:
+    same = "2024-05-01T12:00:00Z"
+    fixes = [fix(1, same, sog=3.0), fix(1, same, sog=5.0), fix(1, same, sog=None, heading=200)]
+    names = ["ALPHA", "CHARLIE", "BRAVO"]
+    state = LatestState()
+    for i in order:
+        positions = make_positions([fixes[i]])
+        vessels = make_vessels([{"mmsi": 1, "ts": same, "name": names[i]}])
+        archive.append({"positions": positions, "vessels": vessels}, batch_id=f"b{i}")
+        state.update(positions, vessels=vessels)
+    [row] = archive.latest_vessels().to_pylist()
+    # The greatest value wins a tie, a null loses to any value.
+    assert (row["sog"], row["heading"], row["name"]) == (5.0, None, "CHARLIE")
+    assert state.snapshot().to_pylist() == [row]
 
 
 def test_seeded_state_keeps_newer_particulars_than_a_late_update(archive: Archive) -> None:

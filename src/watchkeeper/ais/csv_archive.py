@@ -19,8 +19,8 @@ from the archive (``ts_source`` "wrapper"); ``source`` is the file name.
 
 What the archives give that the tables cannot hold is left out rather than made up:
 NOAA ``Length``/``Width`` are not antenna offsets (``to_bow`` ... stay null; the DMA
-``A``/``B``/``C``/``D`` columns are the offsets and are stored), NOAA ``Cargo`` is not
-stored, and fields a CSV does not carry (``raim``, ``second``, ``channel``, ``repeat``,
+``A``/``B``/``C``/``D`` columns are the offsets, read with the ITU-R M.1371 letters: C to
+port, D to starboard), NOAA ``Cargo`` is not stored, and fields a CSV does not carry (``raim``, ``second``, ``channel``, ``repeat``,
 ``turn_raw``, ...) are null. ``is_own`` is false: archives hold received reports.
 
 Values follow :mod:`watchkeeper.schema`: "not available" (heading 511, COG 360, SOG
@@ -34,9 +34,12 @@ counted once: the header (and a repeat of it, as concatenated files have) as
 "comment", blank lines as "blank", stored rows as "ais", rejected rows as
 "rejected:<reason>".
 
-The file is read in batches of whole lines (``batch_lines``, bounded in bytes too) and
-each batch parsed with vectorised polars expressions; :func:`iter_decode_csv` yields
-the byte offset reached after each batch, the point an interrupted ingest resumes from.
+The file is read in batches of whole lines (``batch_lines``, at most
+:data:`MAX_BATCH_BYTES`). Lines are classified with byte counts per line (numpy), the
+rows of a batch are split by the polars CSV reader in one call (one for lines without
+quotes, one for lines with quotes once their quoting is checked) and parsed with
+vectorised expressions: no Python loop per row. :func:`iter_decode_csv` yields the byte
+offset reached after each batch, the point an interrupted ingest resumes from.
 """
 
 from __future__ import annotations
@@ -55,7 +58,9 @@ import polars as pl
 import pyarrow as pa
 
 from watchkeeper import schema
+from watchkeeper.ais import reasons as R
 from watchkeeper.ais.decode import DecodeResult
+from watchkeeper.ais.inputs import open_input, skip_bytes
 from watchkeeper.errors import InputError
 
 if TYPE_CHECKING:
@@ -65,21 +70,25 @@ __all__ = [
     "BAD_ROW",
     "COLUMN_ALIASES",
     "DEFAULT_BATCH_LINES",
+    "TIME_FORMATS",
+    "Layout",
     "decode_csv_bytes",
     "is_decoded_csv",
     "iter_decode_csv",
+    "parse_header",
 ]
 
-DEFAULT_BATCH_LINES: Final = 1_000_000
+DEFAULT_BATCH_LINES: Final = 200_000
 #: A batch is cut earlier when its bytes reach this (at a line boundary).
-MAX_BATCH_BYTES: Final = 256 * 1024 * 1024
+MAX_BATCH_BYTES: Final = 32 * 1024 * 1024
 _READ_BYTES: Final = 16 * 1024 * 1024
 _MAX_HEADER: Final = 64 * 1024
 
-#: Rejection reason of a row that cannot be parsed (to be added to ``reasons.REASONS``).
-BAD_ROW: Final = "bad_csv_row"
-_OUT_OF_RANGE: Final = "value_out_of_range"
-_BINARY: Final = "binary_data"
+#: Rejection reasons (names of :mod:`watchkeeper.ais.reasons`): a row that cannot be read,
+#: a position outside the Earth, a line that is not UTF-8.
+BAD_ROW: Final = R.REASONS[R.BAD_CSV_ROW]
+_OUT_OF_RANGE: Final = R.REASONS[R.OUT_OF_RANGE]
+_BINARY: Final = R.REASONS[R.BINARY]
 
 #: Field -> the column names archives give it. Names are compared lowercased with all
 #: but letters and digits removed ("# Timestamp" matches "timestamp").
@@ -206,15 +215,17 @@ _STATIC: Final = (
     "epfd",
 )
 _SEPARATORS: Final = (",", ";", "\t", "|")
-_ALIAS_TO_FIELD: Final = {
-    re.sub(r"[^a-z0-9]", "", alias.lower()): field
-    for field, aliases in COLUMN_ALIASES.items()
-    for alias in aliases
-}
+_WHITESPACE_BYTES: Final = np.frombuffer(b" \t\r\n\x0b\x0c", np.uint8)
 
 
 def _norm(name: str) -> str:
+    """A column name or text value as compared: lowercase letters and digits only."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_ALIAS_TO_FIELD: Final = {
+    _norm(alias): field for field, aliases in COLUMN_ALIASES.items() for alias in aliases
+}
 
 
 @dataclass(frozen=True)
@@ -249,8 +260,6 @@ def parse_header(line: bytes) -> Layout | None:
 
 def is_decoded_csv(path: Path) -> bool:
     """Whether ``path`` (optionally gzipped) starts with a CSV header with MMSI and time columns."""
-    from watchkeeper.ais.reader import open_input
-
     try:
         with open_input(path) as fh:
             first = fh.readline(_MAX_HEADER)
@@ -268,8 +277,6 @@ def iter_decode_csv(
     file up to which every line is accounted for. ``start_offset`` resumes after such
     an offset (line numbers still count from the start of the file).
     """
-    from watchkeeper.ais.reader import open_input
-
     with open_input(path) as fh:
         try:
             yield from _iter(fh, path, start_offset, batch_lines)
@@ -287,7 +294,7 @@ def _iter(
     if start_offset and start_offset < len(header):
         raise InputError(f"{path}: resume offset {start_offset} is inside the header line")
     if start_offset:
-        first_line = 2 + _skip(fh, start_offset - len(header))
+        first_line = 2 + skip_bytes(fh, start_offset - len(header))
         carry, offset, has_header = b"", start_offset, False
     else:
         first_line, carry, offset, has_header = 1, header, 0, True
@@ -308,7 +315,7 @@ def _iter(
             cut = int(nl[min(batch_lines, nl.shape[0]) - 1]) + 1
         if cut or not yielded:
             result = decode_csv_bytes(
-                bytes(buf[:cut]),
+                memoryview(buf)[:cut],
                 layout,
                 file=str(path),
                 source=path.name,
@@ -323,18 +330,6 @@ def _iter(
         if eof:
             return
         carry = bytes(buf[cut:])
-
-
-def _skip(fh: BinaryIO, n: int) -> int:
-    """Skip ``n`` bytes; returns the lines skipped, so line numbers stay true."""
-    lines = 0
-    while n > 0:
-        got = fh.read(min(n, _READ_BYTES))
-        if not got:
-            break
-        lines += got.count(b"\n")
-        n -= len(got)
-    return lines
 
 
 def _invalid_utf8(buf: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
@@ -362,51 +357,92 @@ def _invalid_utf8(buf: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
     return np.flatnonzero(bad).astype(np.int64)
 
 
-def _split_plain(
-    data: bytes,
+def _read_lines(
+    data: bytes | bytearray | memoryview,
     idx: npt.NDArray[np.int64],
     buf: npt.NDArray[np.uint8],
     starts: npt.NDArray[np.int64],
     layout: Layout,
-) -> pl.DataFrame:
-    """Fields of lines ``idx``, which hold no quote and the right number of separators.
+    *,
+    quoted: bool,
+) -> pl.DataFrame | None:
+    """Fields of lines ``idx``, each checked to hold the right number of fields.
 
     Their bytes (with line ends) go to the polars CSV reader in one piece, which then
-    yields exactly one row per line.
+    yields one row per line; None if it did not (the caller then splits them itself).
     """
-    nxt = np.append(starts[1:], buf.shape[0])
     if idx.shape[0] == 0:
-        return pl.DataFrame({"i": pl.Series([], dtype=pl.UInt32)})
+        return pl.DataFrame(
+            {
+                "i": pl.Series([], dtype=pl.Int64),
+                **{f: pl.Series([], dtype=pl.String) for f in layout.columns},
+            }
+        )
+    nxt = np.append(starts[1:], buf.shape[0])
     lo, hi = int(idx[0]), int(idx[-1])
     if hi - lo + 1 == idx.shape[0]:  # consecutive lines: one slice
         piece = bytes(data[int(starts[lo]) : int(nxt[hi])])
     else:
-        lens = nxt[idx] - starts[idx]
-        out_off = np.cumsum(lens) - lens
-        piece = buf[np.repeat(starts[idx] - out_off, lens) + np.arange(int(lens.sum()))].tobytes()
+        piece = _gather(buf, starts[idx], nxt[idx])[0].tobytes()
     wanted = sorted(layout.columns.values())
-    frame = pl.read_csv(
-        piece,
-        has_header=False,
-        columns=wanted,
-        infer_schema=False,
-        separator=layout.separator,
-        quote_char=None,
-        eol_char="\n",
-    )
-    if frame.height != idx.shape[0]:  # cannot happen with the lines chosen; be sure anyway
-        raise AssertionError(f"CSV reader gave {frame.height} rows for {idx.shape[0]} lines")
+    try:
+        frame = pl.read_csv(
+            piece,
+            has_header=False,
+            columns=wanted,
+            infer_schema=False,
+            separator=layout.separator,
+            quote_char='"' if quoted else None,
+            eol_char="\n",
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != idx.shape[0]:
+        return None
     column = dict(zip(wanted, frame.columns, strict=True))
     return frame.select(
-        pl.Series("i", idx, pl.UInt32),
+        pl.Series("i", idx, pl.Int64),
         *[pl.col(column[k]).alias(f) for f, k in layout.columns.items()],
     )
 
 
-def _split_quoted(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    """Fields of lines (``i``, ``line``) with quotes, and their count (``n_fields``)."""
+def _sep_re(sep: str) -> str:
+    return r"\t" if sep == "\t" else re.escape(sep)
+
+
+def _quoted_field_count(sep: str) -> pl.Expr:
+    """Fields of each ``line`` with quotes (RFC 4180 quoting); 0 if the quoting is broken.
+
+    A field is either quoted (``""`` inside for a quote) or does not start with a quote.
+    """
+    s = _sep_re(sep)
+    field = rf'(?:"(?:[^"]|"")*"|(?:[^{s}"][^{s}]*)?)'
+    wellformed = pl.col("line").str.contains(rf"^{field}(?:{s}{field})*$")
+    count = (pl.lit(sep) + pl.col("line")).str.count_matches(s + field)
+    return pl.when(wellformed).then(count).otherwise(0).cast(pl.Int64)
+
+
+def _lines(
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    idx: npt.NDArray[np.int64],
+) -> pl.DataFrame:
+    """Lines ``idx`` (valid UTF-8, without line end) as strings, with their index ``i``."""
+    data, offsets = _gather(buf, starts[idx], ends[idx])
+    text = pa.Array.from_buffers(
+        pa.large_string(), idx.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return pl.DataFrame({"i": idx, "line": text})
+
+
+def _split_lines(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Fields of lines (``i``, ``line``) and their count (``n_fields``), line by line.
+
+    The fallback when the CSV reader does not give one row per line (never seen).
+    """
     sep = layout.separator
-    s = re.escape(sep) if sep != "\t" else r"\t"
+    s = _sep_re(sep)
     # Each field with the separator before it: a line prefixed with one is fully covered
     # by the matches unless a quoted field is followed by stray characters (malformed).
     q = lines.with_columns(
@@ -424,8 +460,8 @@ def _split_quoted(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     q = q.with_columns(f=pl.when(covered).then(pl.col("f").list.eval(unquote)))
     return q.select(
         "i",
-        n_fields=pl.col("f").list.len().fill_null(0).cast(pl.Int64),
         *[pl.col("f").list.get(k, null_on_oob=True).alias(f) for f, k in layout.columns.items()],
+        pl.col("f").list.len().fill_null(0).cast(pl.Int64).alias("n_fields"),
     )
 
 
@@ -463,11 +499,11 @@ def _time(s: pl.Series) -> pl.Series:
             ):
                 formats.insert(0, formats.pop(k))
                 break
-    out = pl.Series(s.name, [None] * s.len(), pl.Datetime("ms", "UTC"))
-    for f in formats:
-        out = out.fill_null(s.str.to_datetime(f, strict=False, time_unit="ms", time_zone="UTC"))
+    out = s.str.to_datetime(formats[0], strict=False, time_unit="ms", time_zone="UTC")
+    for f in formats[1:]:
         if out.null_count() == s.null_count():
             break
+        out = out.fill_null(s.str.to_datetime(f, strict=False, time_unit="ms", time_zone="UTC"))
     return out
 
 
@@ -479,12 +515,15 @@ def _text(c: pl.Expr, *, na_words: bool) -> pl.Expr:
     return pl.when(~bad).then(t)
 
 
-def _parse(raw: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+def _parse(raw: pl.DataFrame, layout: Layout, *, strip: bool) -> pl.DataFrame:
     """Typed columns and a rejection reason (null if stored) for split rows.
 
-    ``raw`` has ``i`` (line index), ``n_fields`` and a string column per field of the layout.
+    ``raw`` has ``i`` (line index), ``n_fields`` and a string column per field of the
+    layout; with ``strip``, surrounding whitespace is removed first (it copies every value,
+    so it is skipped when no field is padded).
     """
-    raw = raw.with_columns([pl.col(f).str.strip_chars() for f in layout.columns])
+    if strip:
+        raw = raw.with_columns([pl.col(f).str.strip_chars() for f in layout.columns])
     missing = [name for name in COLUMN_ALIASES if name not in layout.columns]
     raw = raw.with_columns([pl.lit(None, pl.String).alias(name) for name in missing])
     # Columns of few distinct values, and times: parsed as Series (see _code, _time).
@@ -534,10 +573,11 @@ def _parse(raw: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         .then(ship_type + c("cargo_").fill_null(0))
         .otherwise(ship_type)
     )
+    mmsi_ok = ((mmsi == mmsi.floor()) & (mmsi >= 0) & (mmsi <= 999_999_999)).fill_null(value=False)
     reason = (
         pl.when(c("n_fields") != len(layout.names))
         .then(pl.lit(BAD_ROW))
-        .when(~((mmsi == mmsi.floor()) & (mmsi >= 0) & (mmsi <= 999_999_999)).fill_null(value=True))
+        .when(~mmsi_ok)
         .then(pl.lit(BAD_ROW))
         .when(c("ts_").is_null())
         .then(pl.lit(BAD_ROW))
@@ -557,10 +597,13 @@ def _parse(raw: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         sog=pl.when((sog >= 0) & (sog < 102.25)).then(sog).cast(pl.Float32),
         cog=pl.when((cog >= 0) & (cog < 360)).then(cog).cast(pl.Float32),
         heading=between(heading, 0, 359, pl.Int16()),
-        nav_status=between(c("nav_status_"), 0, 14, pl.Int8()),
+        # Class B reports have no navigational status (schema.POSITIONS).
+        nav_status=pl.when(c("mobile_").fill_null(0) != 18)
+        .then(between(c("nav_status_"), 0, 14, pl.Int8()))
+        .otherwise(None),
         turn=pl.when(c("turn_").is_finite()).then(c("turn_")).cast(pl.Float32),
         msg_type=between(c("mobile_"), 1, 27, pl.Int8()).fill_null(1),
-        imo=between(c("imo_"), 1, 999_999_999, pl.Int32()),
+        imo=between(c("imo_"), 1, 2**31 - 1, pl.Int32()),
         callsign=_text(c("callsign"), na_words=True),
         name=_text(c("name"), na_words=False),
         ship_type=between(ship_type, 1, 255, pl.Int16()),
@@ -604,7 +647,9 @@ def _vessels(rows: pl.DataFrame) -> pl.DataFrame:
     """Rows with static fields, each kept only when they differ from that MMSI's previous one."""
     v = rows.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in _STATIC]))
     # Compare a hash of the static fields rather than sorting them all along.
-    keys = v.select("mmsi", "ts", "i", h=pl.struct(list(_STATIC)).hash()).sort(["mmsi", "ts", "i"])
+    keys = v.select("mmsi", "ts", "i", h=pl.struct(list(_STATIC)).hash()).sort(
+        ["mmsi", "ts"], maintain_order=True
+    )
     keep = keys.filter(
         (pl.col("mmsi") != pl.col("mmsi").shift(1)).fill_null(value=True)
         | (pl.col("h") != pl.col("h").shift(1))
@@ -619,36 +664,110 @@ def _vessels(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _gather(
+    buf: npt.NDArray[np.uint8], s: npt.NDArray[np.int64], e: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """The byte spans ``s[k]:e[k]`` joined, and their offsets (for an Arrow array)."""
+    lens = e - s
+    offsets = np.zeros(s.shape[0] + 1, np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    if 8 * int(offsets[-1]) < buf.shape[0]:  # a few spans: gather by byte index
+        idx = np.repeat(s - offsets[:-1], lens) + np.arange(int(offsets[-1]), dtype=np.int64)
+        return buf[idx], offsets
+    # Many: a byte mask (spans are sorted and do not overlap), a byte per input byte.
+    edge = np.zeros(buf.shape[0] + 1, np.int8)
+    np.add.at(edge, s, 1)
+    np.add.at(edge, e, -1)
+    return buf[np.cumsum(edge[:-1], dtype=np.int8) > 0], offsets
+
+
 def _rejected(
     buf: npt.NDArray[np.uint8],
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
-    idx: npt.NDArray[np.int64],
-    reasons: list[str],
+    rejected: pl.DataFrame,
     file: str,
     first_line: int,
 ) -> pa.Table:
-    s, e = starts[idx], ends[idx]
-    lens = e - s
-    offsets = np.zeros(idx.shape[0] + 1, np.int64)
-    np.cumsum(lens, out=offsets[1:])
-    gather = np.repeat(s - offsets[:-1], lens) + np.arange(int(offsets[-1]), dtype=np.int64)
+    idx = rejected["i"].to_numpy().astype(np.int64)
+    n = idx.shape[0]
+    data, offsets = _gather(buf, starts[idx], ends[idx])
     raw = pa.Array.from_buffers(
-        pa.large_binary(), idx.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(buf[gather])]
+        pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
     cols = {
-        "file": pa.array([file] * idx.shape[0], pa.string())
-        if idx.shape[0]
-        else pa.array([], pa.string()),
+        "file": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, np.int32)), pa.array([file], pa.string())
+        ).cast(pa.string()),
         "line": pa.array(idx + first_line, pa.int64()),
         "raw": raw.cast(pa.binary()),
-        "reason": pa.array(reasons, pa.string()).dictionary_encode(),
+        "reason": pa.array(rejected["reason"].to_list(), pa.string()).dictionary_encode(),
     }
     return pa.Table.from_pydict(cols, schema=schema.REJECTED)
 
 
+def _per_line(mask: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """How many bytes of each line (its span up to the next line's start) ``mask`` marks."""
+    if starts.shape[0] == 0:
+        return np.zeros(0, np.int64)
+    return np.add.reduceat(mask.view(np.uint8), starts, dtype=np.int32).astype(np.int64)
+
+
+def _blank(
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    candidates: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.bool_]:
+    """Lines of nothing but whitespace, among ``candidates`` (lines without a separator)."""
+    out = np.zeros(starts.shape[0], np.bool_)
+    idx = np.flatnonzero(candidates).astype(np.int64)
+    data, offsets = _gather(buf, starts[idx], ends[idx])
+    non_ws = np.zeros(data.shape[0] + 1, np.int64)
+    np.cumsum(~np.isin(data, _WHITESPACE_BYTES), out=non_ws[1:])
+    out[idx] = non_ws[offsets[1:]] == non_ws[offsets[:-1]]
+    return out
+
+
+def _padded(buf: npt.NDArray[np.uint8], sep: str) -> bool:
+    """Whether a space or tab touches a separator or a line end: fields to strip.
+
+    Looked at in slices of 4 MiB (a loop per slice, not per line), stopping at the first.
+    """
+    step = 4 * 1024 * 1024
+    for lo in range(0, buf.shape[0], step):
+        c = buf[max(lo - 1, 0) : lo + step + 1]
+        sp = (c == ord(" ")) | (c == ord("\t"))
+        if lo == 0 and sp[0]:
+            return True
+        if not sp.any():
+            continue
+        edge = (c == ord(sep)) | (c == ord("\n")) | (c == ord("\r"))
+        if (sp[1:] & edge[:-1]).any() or (sp[:-1] & edge[1:]).any():
+            return True
+    return False
+
+
+def _header_repeats(
+    buf: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    header: bytes,
+) -> npt.NDArray[np.bool_]:
+    """Lines that are the header again (as files concatenated with ``cat`` have)."""
+    out = np.zeros(starts.shape[0], np.bool_)
+    for prefix in (b"", b"\xef\xbb\xbf"):
+        h = np.frombuffer(prefix + header, np.uint8)
+        cand = np.flatnonzero((ends - starts) == h.shape[0])
+        cand = cand[buf[starts[cand]] == h[0]]
+        if cand.shape[0]:
+            rows = buf[starts[cand, None] + np.arange(h.shape[0])]
+            out[cand[(rows == h).all(axis=1)]] = True
+    return out
+
+
 def decode_csv_bytes(
-    data: bytes,
+    data: bytes | bytearray | memoryview,
     layout: Layout,
     *,
     file: str = "<input>",
@@ -668,70 +787,81 @@ def decode_csv_bytes(
     starts = np.zeros(n, np.int64)
     starts[1:] = ends[:-1] + 1
     ends = ends - ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13))  # drop a CR
-    text = buf
+
+    # What each line is, from byte counts per line (no string per line is built).
+    n_sep = _per_line(buf == ord(layout.separator), starts)
+    blank = _blank(buf, starts, ends, n_sep == 0)
+    comment = _header_repeats(buf, starts, ends, layout.header.encode()) & ~blank
+    if has_header and n:
+        comment[0] = not blank[0]
     not_utf8 = np.zeros(n, np.bool_)
     bad = _invalid_utf8(buf)
     if bad.shape[0]:
         not_utf8[np.searchsorted(starts, bad, side="right") - 1] = True
-        text = buf.copy()
-        text[bad] = ord("?")
-    offsets = np.append(starts, buf.shape[0])
-    lines = pl.Series(
-        "line",
-        pa.Array.from_buffers(
-            pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
-        ),
-    ).str.strip_chars_end("\r\n")
-    norm = pl.col("line").str.strip_chars_start("\ufeff").str.strip_chars()
-    kind = (
-        pl.when(norm == "")
-        .then(pl.lit("blank"))
-        .when((norm == layout.header) | ((pl.col("i") == 0) & has_header))
-        .then(pl.lit("comment"))
-        .when(pl.col("bad"))
-        .then(pl.lit("rejected:" + _BINARY))
-        .otherwise(pl.lit("ais"))
-    )
-    df = pl.DataFrame({"line": lines, "bad": not_utf8}).with_row_index("i").with_columns(kind=kind)
+    row = ~blank & ~comment & ~not_utf8
+    quote = buf == ord('"')
+    quoted = (_per_line(quote, starts) > 0) & row if quote.any() else np.zeros(n, np.bool_)
     n_fields = len(layout.names)
-    cand = df.filter(pl.col("kind") == "ais").select(
-        "i",
-        "line",
-        quoted=pl.col("line").str.contains('"', literal=True),
-        n_sep=pl.col("line").str.count_matches(layout.separator, literal=True),
+    plain = row & ~quoted & (n_sep == n_fields - 1)
+    ragged = row & ~quoted & (n_sep != n_fields - 1)
+
+    # Lines go to the CSV reader in two pieces, without quotes and with (checked first).
+    parts = []
+    slow = np.zeros(n, np.bool_)  # lines the CSV reader did not read one row each
+    fast = _read_lines(
+        data, np.flatnonzero(plain).astype(np.int64), buf, starts, layout, quoted=False
     )
-    plain = cand.filter(~pl.col("quoted") & (pl.col("n_sep") == n_fields - 1))
-    split = pl.concat(
-        [
-            _split_plain(
-                data, plain["i"].to_numpy().astype(np.int64), buf, starts, layout
-            ).with_columns(n_fields=pl.lit(n_fields, pl.Int64)),
-            _split_quoted(cand.filter(pl.col("quoted")), layout),
-            cand.filter(~pl.col("quoted") & (pl.col("n_sep") != n_fields - 1)).select(
-                "i", n_fields=(pl.col("n_sep") + 1).cast(pl.Int64)
-            ),
-        ],
-        how="diagonal",
-    )
-    parsed = _parse(split, layout).sort("i")
+    if fast is None:
+        slow |= plain
+    else:
+        parts.append(fast)
+    if quoted.any():
+        q_idx = np.flatnonzero(quoted).astype(np.int64)
+        count = _lines(buf, starts, ends, q_idx).select(n=_quoted_field_count(layout.separator))
+        fits = count["n"].to_numpy() == n_fields
+        ragged[q_idx[~fits]] = True
+        fast = _read_lines(data, q_idx[fits], buf, starts, layout, quoted=True)
+        if fast is None:
+            slow[q_idx[fits]] = True
+        else:
+            parts.append(fast)
+    parts = [p.with_columns(n_fields=pl.lit(n_fields, pl.Int64)) for p in parts]
+    if slow.any():
+        parts.append(_split_lines(_lines(buf, starts, ends, np.flatnonzero(slow)), layout))
+    split = pl.concat(parts, how="vertical_relaxed")
+    del parts, fast
+    parsed = _parse(split, layout, strip=_padded(buf, layout.separator))
+    del split
+    if parsed.height and not parsed["i"].is_sorted():
+        parsed = parsed.sort("i")  # back in line order
     ok = parsed.filter(pl.col("reason").is_null())
-    failed = parsed.filter(pl.col("reason").is_not_null()).select(
-        "i", kind=pl.lit("rejected:") + pl.col("reason")
-    )
-    kinds = df.select("i", "kind").update(failed, on="i")
+    rejected = pl.concat(
+        [
+            parsed.filter(pl.col("reason").is_not_null()).select("i", "reason"),
+            pl.DataFrame(
+                {"i": np.flatnonzero(ragged).astype(np.int64), "reason": BAD_ROW},
+                schema={"i": pl.Int64, "reason": pl.String},
+            ),
+            pl.DataFrame(
+                {
+                    "i": np.flatnonzero(not_utf8 & ~blank & ~comment).astype(np.int64),
+                    "reason": _BINARY,
+                },
+                schema={"i": pl.Int64, "reason": pl.String},
+            ),
+        ]
+    ).sort("i")
+
     result = DecodeResult.empty()
-    result.counts = Counter(dict(kinds["kind"].value_counts().iter_rows()))
+    counts = {
+        "ais": ok.height,
+        "comment": int(comment.sum()),
+        "blank": int(blank.sum()),
+        **{f"rejected:{r}": k for r, k in rejected["reason"].value_counts().iter_rows()},
+    }
+    result.counts = Counter({k: v for k, v in counts.items() if v})
     result.lines, result.bytes = n, buf.shape[0]
-    rej = kinds.filter(pl.col("kind").str.starts_with("rejected:"))
-    result.rejected = _rejected(
-        buf,
-        starts,
-        ends,
-        rej["i"].to_numpy().astype(np.int64),
-        rej["kind"].str.strip_prefix("rejected:").to_list(),
-        file,
-        first_line,
-    )
+    result.rejected = _rejected(buf, starts, ends, rejected, file, first_line)
     src = source or file
     is_station = pl.col("msg_type").is_in(list(_STATION_TYPES))
     positions = ok.filter(~is_station)

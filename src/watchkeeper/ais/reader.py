@@ -10,28 +10,16 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Final
 
+from watchkeeper.ais.csv_archive import is_decoded_csv, iter_decode_csv
 from watchkeeper.ais.decode import DecodeResult, StreamDecoder
+from watchkeeper.ais.inputs import open_input, skip_bytes
 from watchkeeper.errors import InputError
 
-__all__ = ["DEFAULT_CHUNK_BYTES", "decode_file", "iter_decode_file", "open_input"]
+__all__ = ["DEFAULT_CHUNK_BYTES", "decode_file", "iter_decode_file"]
 
 DEFAULT_CHUNK_BYTES: Final = 16 * 1024 * 1024
-
-
-def open_input(path: Path) -> BinaryIO:
-    """Open an input for reading bytes, transparently gunzipping ``.gz`` files."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a file")
-    try:
-        if path.suffix == ".gz":
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        return path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
 
 
 def iter_decode_file(
@@ -49,11 +37,6 @@ def iter_decode_file(
     point an interrupted ingest resumes from. ``start_offset`` skips bytes already
     ingested (it must be such an offset; line numbers then count from there).
     """
-    try:
-        from watchkeeper.ais.csv_archive import is_decoded_csv, iter_decode_csv
-    except ImportError:
-        is_decoded_csv = lambda p: False  # noqa
-
     if is_decoded_csv(path):
         yield from iter_decode_csv(path, start_offset=start_offset)
         return
@@ -61,7 +44,7 @@ def iter_decode_file(
     offset = start_offset
     with open_input(path) as fh:
         if start_offset:
-            decoder.next_line += _skip(fh, start_offset)
+            decoder.next_line += skip_bytes(fh, start_offset)
         try:
             while True:
                 data = fh.read(chunk_bytes)
@@ -74,18 +57,6 @@ def iter_decode_file(
                     return
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise InputError(f"{path}: read failed after byte {offset} ({exc})") from exc
-
-
-def _skip(fh: BinaryIO, n: int) -> int:
-    """Skip ``n`` bytes; returns the lines skipped, so line numbers stay true."""
-    lines = 0
-    while n > 0:
-        got = fh.read(min(n, DEFAULT_CHUNK_BYTES))
-        if not got:
-            break
-        lines += got.count(b"\n")
-        n -= len(got)
-    return lines
 
 
 def decode_file(

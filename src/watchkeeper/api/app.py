@@ -60,7 +60,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from watchkeeper.tracks.archive import Archive  # noqa: PLC0415
     from watchkeeper.tracks.latest import LatestState  # noqa: PLC0415
 
-    if getattr(app.state, "archive", None) is None:
+    opened = getattr(app.state, "archive", None) is None
+    if opened:
         app.state.archive = Archive(settings.archive_dir)
     if getattr(app.state, "latest", None) is None:
         app.state.latest = LatestState.from_archive(app.state.archive)
@@ -70,6 +71,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await node.stop()
+        if opened:
+            app.state.archive.close()
 
 
 def _where(loc: Any) -> str:

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from watchkeeper.ais.decode import DecodeResult
-from watchkeeper.ais.reader import open_input
+from watchkeeper.ais.inputs import open_input
 from watchkeeper.ais.summary import summarize
 from watchkeeper.cli.render import print_summary
 from watchkeeper.errors import InputError

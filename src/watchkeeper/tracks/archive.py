@@ -31,27 +31,39 @@ Why a batch is never half in and never in twice:
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
-import re
 import threading
 import uuid
+import weakref
 from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from watchkeeper.schema import OTHER_MESSAGES, POSITIONS, REJECTED, STATIONS, VESSELS
+from watchkeeper.schema import POSITIONS
 from watchkeeper.tracks.latest import BBox, LatestState, check_bbox, conform_latest, latest_sql
 from watchkeeper.tracks.manifest import FileEntry, Manifest
+from watchkeeper.tracks.parts import (
+    DAY,
+    MAX_ID_CHARS,
+    PART,
+    SCHEMAS,
+    TABLES,
+    TEMP,
+    UNKNOWN_DAY,
+    conform,
+    file_stem,
+    fsync_dir,
+    sort_part,
+    split_by_day,
+    write_durably,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -61,34 +73,6 @@ __all__ = ["SCHEMAS", "TABLES", "UNKNOWN_DAY", "Archive", "LatestState"]
 
 _LOG: Final = logging.getLogger(__name__)
 
-#: The tables an archive stores, and their schemas (`DecodeResult.tables()` keys).
-SCHEMAS: Final[Mapping[str, pa.Schema]] = MappingProxyType(
-    {
-        "positions": POSITIONS,
-        "vessels": VESSELS,
-        "stations": STATIONS,
-        "other": OTHER_MESSAGES,
-        "rejected": REJECTED,
-    }
-)
-TABLES: Final = tuple(SCHEMAS)
-
-#: The partition of rows with a null `ts`.
-UNKNOWN_DAY: Final = "unknown"
-
-# A batch id of this form is its file name as is: one path component, no ':' (Hadoop
-# and Spark paths reject it), not starting with '_' (compacted files) or '.' (temp files).
-_PLAIN_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_UNSAFE_CHAR: Final = re.compile(r"[^A-Za-z0-9_.-]")
-_MAX_ID_CHARS: Final = 1024
-_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}|unknown")
-_PART: Final = re.compile(r"part-.+\.parquet")
-_TEMP: Final = re.compile(r"\.part-.+\.parquet\.tmp-[0-9a-f]{32}")
-# Rows sorted by (mmsi, ts) in row groups of this size let DuckDB skip most of a file
-# for one vessel's track using the row-group min/max statistics.
-_ROW_GROUP_ROWS: Final = 128 * 1024
-_SORT: Final = [("mmsi", "ascending", "at_end"), ("ts", "ascending", "at_end")]
-_REJECTED_SORT: Final = [("file", "ascending", "at_end"), ("line", "ascending", "at_end")]
 _SCAN: Final = (
     "read_parquet(${name}, hive_partitioning=true, hive_types_autocast=false, union_by_name=true)"
 )
@@ -118,18 +102,23 @@ class Archive:
         self.root = Path(root).absolute()
         self.root.mkdir(parents=True, exist_ok=True)
         self._thread_lock = threading.Lock()
-        self._lock_file = (self.root / "writer.lock").open("a+b")
-        self._manifest = Manifest(self.root / "manifest.sqlite")
+        self._lock_fd = os.open(self.root / "writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._manifest = Manifest(self.root / "manifest.sqlite")
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
         self._duck = duckdb.connect()
         self._duck_lock = threading.Lock()
+        # Closed by `close`, or when the archive is garbage collected: an app that drops
+        # its archive without closing it leaks no descriptor.
+        self._release = weakref.finalize(self, _release, self._lock_fd, self._manifest, self._duck)
         with self._writing():
             self.removed_orphans: tuple[str, ...] = self._sweep()
 
     def close(self) -> None:
-        """Release the manifest, DuckDB and the lock file."""
-        self._duck.close()
-        self._manifest.close()
-        self._lock_file.close()
+        """Release the manifest, DuckDB and the lock file (idempotent)."""
+        self._release()
 
     def __enter__(self) -> Self:
         return self
@@ -178,7 +167,7 @@ class Archive:
         unknown = sorted(set(tables) - set(SCHEMAS))
         if unknown:
             raise ValueError(f"unknown tables {unknown}; an archive stores {list(TABLES)}")
-        conformed = {name: _conform(name, table) for name, table in tables.items()}
+        conformed = {name: conform(name, table) for name, table in tables.items()}
         if progress is not None:
             _check_progress(progress)
         now = datetime.now(UTC)
@@ -190,9 +179,9 @@ class Archive:
                 return False
             written: list[FileEntry] = []
             try:
-                filename = f"part-{_file_stem(batch_id)}.parquet"
+                filename = f"part-{file_stem(batch_id)}.parquet"
                 for name, table in conformed.items():
-                    for day, part in _split_by_day(name, table, today=now.date().isoformat()):
+                    for day, part in split_by_day(name, table, today=now.date().isoformat()):
                         written.append(self._write_part(name, day, filename, part))
                 self._fsync_dirs(written)
                 return self._manifest.commit_batch(
@@ -225,14 +214,14 @@ class Archive:
         Returns 0 (and writes nothing) when the partition has fewer than two files.
         """
         _check_table(table)
-        if not _DAY.fullmatch(day):
+        if not DAY.fullmatch(day):
             raise ValueError(f"day must be YYYY-MM-DD or {UNKNOWN_DAY!r}, got {day!r}")
         with self._writing():
             entries = self._manifest.files(table, day=day)
             if len(entries) < 2:
                 return 0
-            parts = [_conform(table, pq.ParquetFile(self.root / e.path).read()) for e in entries]
-            merged = _sorted(table, pa.concat_tables(parts))
+            parts = [conform(table, pq.ParquetFile(self.root / e.path).read()) for e in entries]
+            merged = sort_part(table, pa.concat_tables(parts))
             expected = sum(e.rows for e in entries)
             if merged.num_rows != expected:
                 raise ValueError(
@@ -342,11 +331,11 @@ class Archive:
     def _writing(self) -> Iterator[None]:
         """Hold the writer lock: this process's threads, then other processes (flock)."""
         with self._thread_lock:
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _query(
         self,
@@ -392,26 +381,15 @@ class Archive:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _write_part(self, table: str, day: str, filename: str, data: pa.Table) -> FileEntry:
-        """Write `data` durably at `<table>/day=<day>/<filename>` via a temp file."""
-        directory = self.root / table / f"day={day}"
-        _makedirs_durable(directory)
-        final = directory / filename
-        temp = directory / f".{filename}.tmp-{uuid.uuid4().hex}"
-        try:
-            with temp.open("wb") as fh:
-                pq.write_table(data, fh, compression="zstd", row_group_size=_ROW_GROUP_ROWS)
-                fh.flush()
-                os.fsync(fh.fileno())
-            temp.replace(final)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        """Write `data` durably at `<table>/day=<day>/<filename>`."""
+        final = self.root / table / f"day={day}" / filename
+        write_durably(data, final)
         return FileEntry(final.relative_to(self.root).as_posix(), table, day, data.num_rows)
 
     def _fsync_dirs(self, entries: list[FileEntry]) -> None:
         """Make the renames into these files' directories durable."""
         for directory in sorted({(self.root / e.path).parent for e in entries}):
-            _fsync_dir(directory)
+            fsync_dir(directory)
 
     def _discard(self, batch_id: str, written: list[FileEntry]) -> None:
         """After a failed append, delete its files unless the batch did commit."""
@@ -433,15 +411,13 @@ class Archive:
                 before = len(removed)
                 for path in sorted(directory.iterdir()):
                     rel = path.relative_to(self.root).as_posix()
-                    if _TEMP.fullmatch(path.name) or (
-                        _PART.fullmatch(path.name) and rel not in live
-                    ):
+                    if TEMP.fullmatch(path.name) or (PART.fullmatch(path.name) and rel not in live):
                         path.unlink(missing_ok=True)
                         removed.append(rel)
                     elif rel in live:
                         on_disk.add(rel)
                 if len(removed) > before:
-                    _fsync_dir(directory)
+                    fsync_dir(directory)
         if removed:
             _LOG.warning("archive %s: removed %d uncommitted files", self.root, len(removed))
         missing = live - on_disk
@@ -455,29 +431,23 @@ class Archive:
         return tuple(removed)
 
 
+def _release(lock_fd: int, manifest: Manifest, duck: duckdb.DuckDBPyConnection) -> None:
+    duck.close()
+    manifest.close()
+    os.close(lock_fd)
+
+
 def _check_table(table: str) -> None:
     if table not in SCHEMAS:
         raise ValueError(f"unknown table {table!r}; an archive stores {list(TABLES)}")
 
 
 def _check_batch_id(batch_id: str) -> None:
-    if not isinstance(batch_id, str) or not 0 < len(batch_id) <= _MAX_ID_CHARS:
+    if not isinstance(batch_id, str) or not 0 < len(batch_id) <= MAX_ID_CHARS:
         raise ValueError(
-            f"batch_id must be a non-empty string of at most {_MAX_ID_CHARS} characters, "
+            f"batch_id must be a non-empty string of at most {MAX_ID_CHARS} characters, "
             f"got {batch_id!r:.80}"
         )
-
-
-def _file_stem(batch_id: str) -> str:
-    """The id itself if it is a plain file name, else a readable and unique stand-in.
-
-    The stand-in contains `~`, which no plain id does, and a 64-bit hash of the id, so
-    two ids map to one file only on a hash collision.
-    """
-    if _PLAIN_ID.fullmatch(batch_id):
-        return batch_id
-    readable = _UNSAFE_CHAR.sub("_", batch_id[:96])
-    return f"{readable}~{hashlib.sha256(batch_id.encode()).hexdigest()[:16]}"
 
 
 def _check_progress(progress: tuple[str, int]) -> None:
@@ -509,58 +479,5 @@ def _day_bounds(start: datetime | None, end: datetime | None) -> tuple[str | Non
     return first, last
 
 
-def _conform(name: str, table: pa.Table) -> pa.Table:
-    schema = SCHEMAS[name]
-    have, want = set(table.column_names), set(schema.names)
-    if have != want:
-        raise ValueError(
-            f"{name}: columns do not match the {name} schema: "
-            f"missing {sorted(want - have)}, unexpected {sorted(have - want)}"
-        )
-    try:
-        return table.select(schema.names).cast(schema)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise ValueError(f"{name}: cannot cast to the {name} schema: {exc}") from exc
-
-
-def _sorted(name: str, table: pa.Table) -> pa.Table:
-    keys = _REJECTED_SORT if name == "rejected" else _SORT
-    return table.sort_by(keys)
-
-
-def _split_by_day(name: str, table: pa.Table, *, today: str) -> list[tuple[str, pa.Table]]:
-    """Split a table by UTC day of `ts` (rejected: all in `today`), each part sorted."""
-    if table.num_rows == 0:
-        return []
-    if name == "rejected":
-        return [(today, _sorted(name, table))]
-    days = pc.fill_null(pc.strftime(table.column("ts"), format="%Y-%m-%d"), UNKNOWN_DAY)
-    encoded = pc.dictionary_encode(days.combine_chunks())
-    return [
-        (day, _sorted(name, table.filter(pc.equal(encoded.indices, index))))
-        for index, day in enumerate(encoded.dictionary.to_pylist())  # one per day, not per row
-    ]
-
-
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _makedirs_durable(directory: Path) -> None:
-    """Create `directory` and fsync the parent of each level created, so it survives."""
-    created: list[Path] = []
-    probe = directory
-    while not probe.exists():
-        created.append(probe)
-        probe = probe.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    for level in reversed(created):
-        _fsync_dir(level.parent)

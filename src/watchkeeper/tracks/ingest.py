@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from watchkeeper.ais.decode import DecodeResult, StreamDecoder
-from watchkeeper.ais.reader import DEFAULT_CHUNK_BYTES, iter_decode_file, open_input
+from watchkeeper.ais.inputs import open_input
+from watchkeeper.ais.reader import DEFAULT_CHUNK_BYTES, iter_decode_file
 from watchkeeper.tracks.archive import Archive
 from watchkeeper.tracks.latest import LatestState
 
@@ -137,7 +138,7 @@ def follow_journal(
                     batch.tables(), batch_id=f"{key}:{committed}-{reached}", progress=(key, reached)
                 )
                 if latest is not None:
-                    latest.update(batch.positions)
+                    latest.update(batch.positions, vessels=batch.vessels)
                 committed = reached
                 pending = []
                 last_commit = time.monotonic()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from watchkeeper.api.routes import vessels
+
 __all__ = ["ROUTERS"]
 
 # Every router the application serves, in order; add each resource's router here.
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [vessels.router]
