@@ -201,8 +201,14 @@ class _Chunk:
         }
 
     def text(self, which: str, idx: npt.NDArray[np.int64]) -> pa.Array:
+        """A text column; null for messages without text (a type 4 among type 21s)."""
         rows = self.f.text_row[idx]
-        return _strings(getattr(self.f, which)[rows], getattr(self.f, which + "_len")[rows])
+        has = rows >= 0
+        if not has.any():
+            return pa.nulls(idx.shape[0], pa.string())
+        rows = np.where(has, rows, 0)
+        lens = np.where(has, getattr(self.f, which + "_len")[rows], 0).astype(np.int8)
+        return _strings(getattr(self.f, which)[rows], lens)
 
 
 def _positions(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
