@@ -45,8 +45,11 @@ _IS_DECODED: Final = _type_mask(DECODED_TYPES)
 _HAS_ROT: Final = _type_mask((1, 2, 3))
 _HAS_DTE: Final = _type_mask((5, 19))
 
-# Category index (schema of reasons.CATEGORIES) of each line kind; rejected adds the reason.
-_KIND_TO_CATEGORY: Final = np.array([4, 3, 1, 2, 0, 4], np.int64)
+# Index in reasons.CATEGORIES of each line kind that is not a rejection.
+_KIND_TO_CATEGORY: Final = np.array(
+    [R.CATEGORIES.index(R.KIND_NAMES[k]) for k in range(R.REJECTED)], np.int64
+)
+_FIRST_REJECTED_CATEGORY: Final = R.CATEGORIES.index(f"rejected:{R.REASONS[1]}")
 
 
 @dataclass
@@ -442,8 +445,12 @@ def decode_bytes(
         lf.kind[bad_lines] = R.REJECTED
         lf.reason[bad_lines] = np.repeat(f.status[bad], counts[bad])
     kind = lf.kind[:cut]
-    category = _KIND_TO_CATEGORY[kind] + np.where(kind == R.REJECTED, lf.reason[:cut], 0)
-    line_counts = np.bincount(category, minlength=len(R.CATEGORIES))
+    # reason is non-zero exactly on rejected lines, so two bincounts count every category.
+    by_kind = np.bincount(kind, minlength=len(R.KIND_NAMES))
+    by_reason = np.bincount(lf.reason[:cut], minlength=len(R.REASONS))
+    line_counts = np.zeros(len(R.CATEGORIES), np.int64)
+    line_counts[_KIND_TO_CATEGORY] = by_kind[: R.REJECTED]
+    line_counts[_FIRST_REJECTED_CATEGORY:] = by_reason[1:]
     result = DecodeResult.empty()
     result.counts = Counter(
         {c: int(k) for c, k in zip(R.CATEGORIES, line_counts, strict=True) if k}

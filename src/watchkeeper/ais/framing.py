@@ -49,10 +49,17 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
     return era * 146097 + doe - 719468
 
 
+@nb.njit(cache=True, inline="always")
+def _days_in_month(y: int, m: int) -> int:
+    if m == 2:
+        return 29 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
 @nb.njit(cache=True)
 def civil_to_ms(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> int:
     """Milliseconds since the epoch of a UTC date and time, or NO_TIME if invalid."""
-    if y < 1970 or y > 2200 or mo < 1 or mo > 12 or d < 1 or d > 31:
+    if y < 1970 or y > 2200 or mo < 1 or mo > 12 or d < 1 or d > _days_in_month(y, mo):
         return NO_TIME
     if h < 0 or h > 23 or mi < 0 or mi > 59 or s < 0 or s > 60 or ms < 0 or ms > 999:
         return NO_TIME
@@ -288,36 +295,49 @@ def _parse_pghp(
     i: int,
     out_wrap_time: npt.NDArray[np.int64],
     out_src: npt.NDArray[np.int64],
-    scratch: npt.NDArray[np.int64],
 ) -> None:
-    """``$PGHP,1,YYYY,M,D,h,m,s,ms,country,region,receiver,...*hh`` (Gatehouse)."""
-    star = e
-    for k in range(s, e):
-        if buf[k] == 42:
-            star = k
-            break
-    vals = scratch[0]
-    starts = scratch[1]
-    ends = scratch[2]
-    vals[:] = -1
+    """``$PGHP,1,YYYY,M,D,h,m,s,ms,country,region,receiver,...*hh`` (Gatehouse), one pass."""
+    kind = year = month = day = hour = minute = sec = ms = -1
     f = 0
-    k = s + 6  # after "$PGHP,"
-    fs = k
-    while k <= star and f < 12:
-        if k == star or buf[k] == 44:
-            starts[f] = fs
-            ends[f] = k
-            vals[f] = _parse_uint(buf, fs, k)
+    v = 0
+    nd = 0  # digits in the field; -1 once a non-digit is seen
+    fs = s + 6  # after "$PGHP,"
+    for k in range(s + 6, e + 1):
+        c = buf[k] if k < e else 42
+        if c == 44 or c == 42:
+            val = v if nd > 0 else -1
+            if f == 0:
+                kind = val
+            elif f == 1:
+                year = val
+            elif f == 2:
+                month = val
+            elif f == 3:
+                day = val
+            elif f == 4:
+                hour = val
+            elif f == 5:
+                minute = val
+            elif f == 6:
+                sec = val
+            elif f == 7:
+                ms = val
+            elif f == 10 and k > fs:
+                out_src[i, 0] = fs
+                out_src[i, 1] = k
             f += 1
+            v = 0
+            nd = 0
             fs = k + 1
-        k += 1
-    if f >= 8 and vals[0] == 1:
-        out_wrap_time[i] = civil_to_ms(
-            vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], max(vals[7], 0)
-        )
-    if f >= 11 and ends[10] > starts[10]:
-        out_src[i, 0] = starts[10]
-        out_src[i, 1] = ends[10]
+            if c == 42 or f > 10:
+                break
+        elif nd >= 0 and _is_digit(c) and nd < 9:
+            v = v * 10 + (c - 48)
+            nd += 1
+        else:
+            nd = -1
+    if kind == 1 and f >= 8:
+        out_wrap_time[i] = civil_to_ms(year, month, day, hour, minute, sec, max(ms, 0))
 
 
 class LineFields:
@@ -380,7 +400,9 @@ def _scan(
 ) -> None:
     fstart = np.empty(6, np.int64)
     fend = np.empty(6, np.int64)
-    pghp = np.empty((3, 12), np.int64)
+    prev_tag = -1  # the last tag-block-only line: its row, start and length
+    prev_s = 0
+    prev_len = 0
     for i in range(starts.shape[0]):
         s = starts[i]
         e = ends[i]
@@ -411,6 +433,24 @@ def _scan(
             kind[i] = R.COMMENT
             continue
         c0 = buf[s]
+        if c0 == 92 and prev_tag >= 0 and e - s == prev_len and buf[e - 1] == 92:
+            # The same tag-block line as the last one (DMA writes one before every
+            # sentence): copy its fields rather than parse it again.
+            same = True
+            for k in range(e - s):
+                if buf[s + k] != buf[prev_s + k]:
+                    same = False
+                    break
+            if same:
+                kind[i] = R.WRAPPER
+                tag_time[i] = tag_time[prev_tag]
+                src[i, 0] = src[prev_tag, 0]
+                src[i, 1] = src[prev_tag, 1]
+                src_hash[i] = src_hash[prev_tag]
+                g[i, 0] = g[prev_tag, 0]
+                g[i, 1] = g[prev_tag, 1]
+                g[i, 2] = g[prev_tag, 2]
+                continue
         if c0 != 33 and not _is_text(buf, s, e):
             kind[i] = R.REJECTED
             reason[i] = R.BINARY
@@ -453,6 +493,10 @@ def _scan(
             kind[i] = R.WRAPPER
             if src[i, 0] >= 0:
                 src_hash[i] = _fnv(buf, src[i, 0], src[i, 1])
+            if c0 == 92:
+                prev_tag = i
+                prev_s = s
+                prev_len = e - s
             continue
         c0 = buf[p]
         if c0 == 36:  # '$'
@@ -465,7 +509,7 @@ def _scan(
                 and buf[p + 5] == 44
             ):  # $PGHP,
                 kind[i] = R.WRAPPER
-                _parse_pghp(buf, p, e, i, wrap_time, src, pghp)
+                _parse_pghp(buf, p, e, i, wrap_time, src)
                 if src[i, 0] >= 0:
                     src_hash[i] = _fnv(buf, src[i, 0], src[i, 1])
             else:

@@ -122,7 +122,7 @@ def _s(w: npt.NDArray[np.uint64], start: int, n: int) -> int:
 
 
 @nb.njit(cache=True)
-def _text(
+def _chars(
     w: npt.NDArray[np.uint64],
     start: int,
     nchars: int,
@@ -131,7 +131,7 @@ def _text(
     row: int,
     at: int,
 ) -> int:
-    """6-bit text: stops at the first '@' and trims spaces, as pyais does; returns the length."""
+    """6-bit characters up to the first '@' (padding), untrimmed; returns how many."""
     m = 0
     for c in range(nchars):
         b = start + 6 * c
@@ -143,17 +143,35 @@ def _text(
             break
         out[row, at + m] = ch
         m += 1
-    # Trim trailing then leading spaces.
-    while m > 0 and out[row, at + m - 1] == 32:
+    return m
+
+
+@nb.njit(cache=True)
+def _trim(out: npt.NDArray[np.uint8], row: int, m: int) -> int:
+    """Strip the spaces around the first ``m`` characters of ``out[row]``; the new length."""
+    while m > 0 and out[row, m - 1] == 32:
         m -= 1
     lead = 0
-    while lead < m and out[row, at + lead] == 32:
+    while lead < m and out[row, lead] == 32:
         lead += 1
     if lead > 0:
         for c in range(m - lead):
-            out[row, at + c] = out[row, at + c + lead]
+            out[row, c] = out[row, c + lead]
         m -= lead
     return m
+
+
+@nb.njit(cache=True)
+def _text(
+    w: npt.NDArray[np.uint64],
+    start: int,
+    nchars: int,
+    nbits: int,
+    out: npt.NDArray[np.uint8],
+    row: int,
+) -> int:
+    """A text field: up to the first '@', spaces stripped (as pyais); returns its length."""
+    return _trim(out, row, _chars(w, start, nchars, nbits, out, row, 0))  # type: ignore[no-any-return]
 
 
 @nb.njit(cache=True)
@@ -310,7 +328,7 @@ def _decode(
             if t == 18:
                 raim[m] = _u(w, 147, 1) == 1
             else:
-                name_len[tr] = _text(w, 143, 20, nbits, name, tr, 0)
+                name_len[tr] = _text(w, 143, 20, nbits, name, tr)
                 ship_type[m] = _u(w, 263, 8)
                 _dims(w, 271, dims, m)
                 epfd[m] = _u(w, 301, 4)
@@ -327,8 +345,8 @@ def _decode(
         elif t == 5:
             ais_version[m] = _u(w, 38, 2)
             imo[m] = _u(w, 40, 30)
-            callsign_len[tr] = _text(w, 70, 7, nbits, callsign, tr, 0)
-            name_len[tr] = _text(w, 112, 20, nbits, name, tr, 0)
+            callsign_len[tr] = _text(w, 70, 7, nbits, callsign, tr)
+            name_len[tr] = _text(w, 112, 20, nbits, name, tr)
             ship_type[m] = _u(w, 232, 8)
             _dims(w, 240, dims, m)
             epfd[m] = _u(w, 270, 4)
@@ -337,17 +355,17 @@ def _decode(
             eta[m, 2] = _u(w, 283, 5)
             eta[m, 3] = _u(w, 288, 6)
             draught[m] = _u(w, 294, 8) / 10.0
-            dest_len[tr] = _text(w, 302, 20, nbits, dest, tr, 0)
+            dest_len[tr] = _text(w, 302, 20, nbits, dest, tr)
             dte[m] = _u(w, 422, 1) == 1 if nbits > 422 else False
         elif t == 24:
             pn = _u(w, 38, 2)
             part[m] = pn
             if pn == 0:
-                name_len[tr] = _text(w, 40, 20, nbits, name, tr, 0)
+                name_len[tr] = _text(w, 40, 20, nbits, name, tr)
             elif pn == 1 and nbits >= 162:
                 ship_type[m] = _u(w, 40, 8)
-                vendor_len[tr] = _text(w, 48, 3, nbits, vendor, tr, 0)
-                callsign_len[tr] = _text(w, 90, 7, nbits, callsign, tr, 0)
+                vendor_len[tr] = _text(w, 48, 3, nbits, vendor, tr)
+                callsign_len[tr] = _text(w, 90, 7, nbits, callsign, tr)
                 if mmsi[m] // 10000000 == 98:
                     mothership[m] = _u(w, 132, 30)
                 else:
@@ -355,15 +373,11 @@ def _decode(
             else:
                 status[m] = R.TOO_SHORT
         elif t == 4:
-            station_time[m] = civil_to_ms(
-                _u(w, 38, 14),
-                _u(w, 52, 4),
-                _u(w, 56, 5),
-                _u(w, 61, 5),
-                _u(w, 66, 6),
-                _u(w, 72, 6),
-                0,
-            )
+            sec = _u(w, 72, 6)
+            if sec < 60:  # 60 is "not available" here, not a leap second
+                station_time[m] = civil_to_ms(
+                    _u(w, 38, 14), _u(w, 52, 4), _u(w, 56, 5), _u(w, 61, 5), _u(w, 66, 6), sec, 0
+                )
             accuracy[m] = _u(w, 78, 1) == 1
             if not _latlon(
                 _s(w, 107, 27), _s(w, 79, 28), 600000.0, 54600000, 108600000, m, lat, lon
@@ -373,7 +387,8 @@ def _decode(
             raim[m] = _u(w, 148, 1) == 1
         elif t == 21:
             aid_type[m] = _u(w, 38, 5)
-            nl_ = _text(w, 43, 20, nbits, name, tr, 0)
+            # ITU-R M.1371: a full 20-character name (no '@') continues in the extension.
+            nl_ = _chars(w, 43, 20, nbits, name, tr, 0)
             accuracy[m] = _u(w, 163, 1) == 1
             if not _latlon(
                 _s(w, 192, 27), _s(w, 164, 28), 600000.0, 54600000, 108600000, m, lat, lon
@@ -386,9 +401,8 @@ def _decode(
             raim[m] = _u(w, 268, 1) == 1
             virtual_aid[m] = _u(w, 269, 1) == 1
             if nbits > 272 and nl_ == 20:
-                ext = min((nbits - 272) // 6, 14)
-                nl_ += _text(w, 272, ext, nbits, name, tr, nl_)
-            name_len[tr] = nl_
+                nl_ += _chars(w, 272, min((nbits - 272) // 6, 14), nbits, name, tr, 20)
+            name_len[tr] = _trim(name, tr, nl_)
 
 
 def decode_payloads(
