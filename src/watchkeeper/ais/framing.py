@@ -535,6 +535,7 @@ def _scan(
         nf = 0
         fs = p + 7
         binary = False
+        bad_char = False
         for k in range(p + 1, e):
             c = buf[k]
             if c == 42:
@@ -550,6 +551,8 @@ def _scan(
                     fend[nf] = k
                 nf += 1
                 fs = k + 1
+            elif nf == 4 and (c < 48 or c > 119 or (87 < c < 96)):
+                bad_char = True  # outside the 6-bit alphabet (reported after the checksum)
         if binary or not _is_text(buf, max(star, p), e):
             kind[i] = R.REJECTED
             reason[i] = R.BINARY
@@ -605,12 +608,6 @@ def _scan(
             kind[i] = R.REJECTED
             reason[i] = R.EMPTY_PAYLOAD
             continue
-        bad_char = False
-        for k in range(fstart[4], fend[4]):
-            c = buf[k]
-            if c < 48 or c > 119 or (87 < c < 96):
-                bad_char = True
-                break
         if bad_char:
             kind[i] = R.REJECTED
             reason[i] = R.BAD_PAYLOAD_CHAR

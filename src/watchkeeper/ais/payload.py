@@ -20,7 +20,10 @@ from watchkeeper.ais.framing import NO_TIME, civil_to_ms
 
 __all__ = ["MIN_BITS", "Fields", "decode_payloads", "distinct_codes", "gather_spans"]
 
-_MAX_WORDS: Final = 96  # 6144 bits: more than 9 fragments of the longest sentences
+# The payload is packed 10 symbols (60 bits) to an int64 word: packing needs no
+# carries between words and no unsigned arithmetic, the two slow parts otherwise.
+_MAX_SYMBOLS: Final = 1020  # 6120 bits: more than 9 fragments of the longest sentences
+_MAX_WORDS: Final = _MAX_SYMBOLS // 10
 
 #: Fewest bits a message of each type must have to be decoded to columns. Below
 #: this the message is rejected as ``payload_too_short`` (gpsd applies the same idea).
@@ -99,22 +102,18 @@ class Fields:
 
 
 @nb.njit(cache=True, inline="always")
-def _u(w: npt.NDArray[np.uint64], start: int, n: int) -> int:
-    """Unsigned field of ``n`` bits (n <= 32) at bit ``start``; bits past the end read 0."""
-    wi = start >> 6
-    off = start & 63
-    if off + n <= 64:
-        v = (w[wi] >> np.uint64(64 - off - n)) & np.uint64((1 << n) - 1)
-    else:
-        lo = off + n - 64
-        v = ((w[wi] & np.uint64((1 << (64 - off)) - 1)) << np.uint64(lo)) | (
-            w[wi + 1] >> np.uint64(64 - lo)
-        )
-    return np.int64(v)  # type: ignore[return-value]
+def _u(w: npt.NDArray[np.int64], start: int, n: int) -> int:
+    """Unsigned field of ``n`` bits (n <= 32) at bit ``start`` of 60-bit words."""
+    wi = start // 60
+    off = start - wi * 60
+    if off + n <= 60:
+        return (w[wi] >> (60 - off - n)) & ((1 << n) - 1)  # type: ignore[no-any-return]
+    lo = off + n - 60
+    return ((w[wi] & ((1 << (60 - off)) - 1)) << lo) | (w[wi + 1] >> (60 - lo))  # type: ignore[no-any-return]
 
 
 @nb.njit(cache=True, inline="always")
-def _s(w: npt.NDArray[np.uint64], start: int, n: int) -> int:
+def _s(w: npt.NDArray[np.int64], start: int, n: int) -> int:
     v = _u(w, start, n)
     if v >= (1 << (n - 1)):
         v -= 1 << n
@@ -123,7 +122,7 @@ def _s(w: npt.NDArray[np.uint64], start: int, n: int) -> int:
 
 @nb.njit(cache=True)
 def _chars(
-    w: npt.NDArray[np.uint64],
+    w: npt.NDArray[np.int64],
     start: int,
     nchars: int,
     nbits: int,
@@ -163,7 +162,7 @@ def _trim(out: npt.NDArray[np.uint8], row: int, m: int) -> int:
 
 @nb.njit(cache=True)
 def _text(
-    w: npt.NDArray[np.uint64],
+    w: npt.NDArray[np.int64],
     start: int,
     nchars: int,
     nbits: int,
@@ -198,7 +197,7 @@ def _latlon(
 
 
 @nb.njit(cache=True)
-def _dims(w: npt.NDArray[np.uint64], at: int, dims: npt.NDArray[np.int16], row: int) -> None:
+def _dims(w: npt.NDArray[np.int64], at: int, dims: npt.NDArray[np.int16], row: int) -> None:
     dims[row, 0] = _u(w, at, 9)
     dims[row, 1] = _u(w, at + 9, 9)
     dims[row, 2] = _u(w, at + 18, 6)
@@ -252,42 +251,39 @@ def _decode(
     vendor_len: npt.NDArray[np.int8],
     text_row: npt.NDArray[np.int64],
 ) -> None:
-    w = np.zeros(_MAX_WORDS + 1, np.uint64)
+    w = np.zeros(_MAX_WORDS + 2, np.int64)
     n = line_off.shape[0] - 1
-    used = _MAX_WORDS + 1
     for m in range(n):
-        # Pack the 6-bit symbols of every fragment into 64-bit words.
-        for k in range(used):
-            w[k] = 0
-        nb_ = 0
-        last = 0
+        # Pack the 6-bit symbols of every fragment, 10 to a word, left-aligned.
+        acc = 0
+        k = 0
+        wi = 0
+        nsym = 0
+        last = lines[line_off[m + 1] - 1]
         for j in range(line_off[m], line_off[m + 1]):
             li = lines[j]
-            last = li
             for p in range(payload[li, 0], payload[li, 1]):
-                if nb_ + 6 > _MAX_WORDS * 64:
+                if nsym == _MAX_SYMBOLS:
                     break
                 c = np.int64(buf[p]) - 48
                 if c > 40:
                     c -= 8
-                wi = nb_ >> 6
-                off = nb_ & 63
-                if off <= 58:
-                    w[wi] |= np.uint64(c) << np.uint64(58 - off)
-                else:
-                    hi = 64 - off
-                    w[wi] |= np.uint64(c) >> np.uint64(6 - hi)
-                    w[wi + 1] |= (np.uint64(c) << np.uint64(58 + hi)) & np.uint64(
-                        0xFFFFFFFFFFFFFFFF
-                    )
-                nb_ += 6
-        used = min((nb_ >> 6) + 2, _MAX_WORDS + 1)
-        nbits = nb_ - fill[last]
-        # Clear the fill bits so that they read as zero.
-        if fill[last] > 0 and nbits >= 0:
-            for b in range(nbits, nb_):
-                wi = b >> 6
-                w[wi] &= ~(np.uint64(1) << np.uint64(63 - (b & 63)))
+                acc = (acc << 6) | c
+                k += 1
+                nsym += 1
+                if k == 10:
+                    w[wi] = acc
+                    wi += 1
+                    acc = 0
+                    k = 0
+        # Fill bits (the low bits of the last symbol) read as zero.
+        if k:
+            w[wi] = (acc & ~((1 << fill[last]) - 1)) << (6 * (10 - k))
+        else:
+            w[wi - 1] &= ~((1 << fill[last]) - 1)
+            w[wi] = 0
+        w[wi + 1] = 0
+        nbits = 6 * nsym - fill[last]
         nbits_out[m] = nbits
         if nbits < 38:
             status[m] = R.TOO_SHORT
