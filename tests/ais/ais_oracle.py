@@ -2,7 +2,8 @@
 
 The oracle is deliberately independent of `watchkeeper.ais`: it splits lines, finds
 the sentence, tag blocks and archive wrappers with its own (simple, slow) Python,
-reassembles fragments itself and hands every message to `pyais.decode` with
+reassembles fragments itself and hands every message to pyais (`decode_nmea_and_ais`,
+`pyais.decode` plus the assembled sentence) with
 `error_if_checksum_invalid=True`. What it expects for each line (a decoded message,
 or why the line must be rejected) is then compared with the decoder's tables.
 """
@@ -13,32 +14,31 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import pyais
 from pyais.constants import TurnRate
 from pyais.decode import decode_nmea_and_ais
-from pyais.exceptions import (
-    InvalidNMEAChecksum,
-    InvalidNMEAMessageException,
-    MissingPayloadException,
-)
+from pyais.exceptions import InvalidNMEAMessageException
 from pyais.messages import GatehouseSentence, NMEASentenceFactory, TagBlock
 
 __all__ = [
     "DECODED_TYPES",
-    "FULL_BITS",
+    "POSITION_TYPES",
+    "ROUNDED_TURN",
+    "STATION_TYPES",
+    "VESSEL_TYPES",
     "OracleLine",
     "OracleMessage",
     "expected_columns",
     "oracle_decode",
+    "raw_field",
     "raw_logs",
     "shared_ais_dir",
     "split_lines",
     "text_or_none",
+    "values_differ",
 ]
 
 #: Message types the decoder turns into columns (all others go to `other`).
@@ -47,20 +47,18 @@ POSITION_TYPES: Final = frozenset({1, 2, 3, 18, 19, 27})
 VESSEL_TYPES: Final = frozenset({5, 19, 24})
 STATION_TYPES: Final = frozenset({4, 21})
 
-#: Length in bits of a complete message of each decoded type (ITU-R M.1371-5); type 21
-#: may be longer (name extension), type 5 is sent as 424 bits and sometimes as 420.
-FULL_BITS: Final = {1: 168, 2: 168, 3: 168, 4: 168, 5: 420, 18: 168, 19: 312, 21: 272,
-                    24: 160, 27: 96}
-
 
 def shared_ais_dir() -> Path | None:
-    """The shared real-AIS folder (`../shared/data/ais` from the repo root), if present."""
+    """The shared real-AIS folder, or None when it is not there (tests then skip).
+
+    `WATCHKEEPER_SHARED_DATA` (the shared data folder, or its `ais` folder) wins when
+    set; otherwise `../shared/data/ais` relative to the repository root.
+    """
     env = os.environ.get("WATCHKEEPER_SHARED_DATA")
-    candidates = []
     if env:
-        candidates += [Path(env) / "ais", Path(env)]
-    repo = Path(__file__).resolve().parents[2]
-    candidates.append(repo / ".." / "shared" / "data" / "ais")
+        candidates = [Path(env) / "ais", Path(env)]
+    else:
+        candidates = [Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "ais"]
     for c in candidates:
         if (c / "gpsd").is_dir() or (c / "pyais").is_dir():
             return c.resolve()
@@ -96,6 +94,7 @@ def text_or_none(s: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- lines
 
+_SIXBIT: Final = "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_ !\"#$%&'()*+,-./0123456789:;<=>?"
 _SENTENCE = re.compile(rb"!([^,!\\]{2})(VDM|VDO),")  # any talker, even "--"
 _CHECKSUM = re.compile(rb"\*[0-9A-Fa-f]{2}")
 _TAG = re.compile(rb"\\([^\\]*)\\")
@@ -142,6 +141,8 @@ class OracleLine:
     tag_ms: int | None = None
     wrap_ms: int | None = None  # $PGHP, leading ISO/Unix time, trailing Unix time
     group: int | None = None  # tag block g: group id
+    src: str | None = None  # tag block s: (else si:), $PGHP receiver, trailing receiver id
+    eff_src: str | None = None  # the source the sentence takes (its own, else a wrapper's)
 
 
 @dataclass
@@ -155,6 +156,7 @@ class OracleMessage:
     reason: str | None = None  # expected rejection reason of the whole message
     ts_ms: int | None = None
     ts_source: str = "none"
+    source: str | None = None  # None: the input's name
     raw: list[bytes] = field(default_factory=list)
 
     @property
@@ -184,6 +186,10 @@ def _classify(number: int, raw: bytes) -> OracleLine:
             line.tag_ms = _epoch_ms(tb.receiver_timestamp.encode())
         if tb.group is not None:
             line.group = tb.group.group_id
+        # `s:` names the source; DMA writes `si:`, taken when there is no `s:`.
+        si = [f[3:] for f in tb_raw.split(b"*")[0].split(b",") if f.startswith(b"si:")]
+        src = tb.source_station or (si[-1].decode() if si else None)
+        line.src = src or line.src
     rest = _TAG.sub(b"", head).strip()
     if m is None:
         if rest.startswith(b"$PGHP"):
@@ -191,6 +197,7 @@ def _classify(number: int, raw: bytes) -> OracleLine:
             gh = NMEASentenceFactory.produce(rest)
             assert isinstance(gh, GatehouseSentence)
             line.wrap_ms = int(gh.timestamp.replace(tzinfo=dt.UTC).timestamp() * 1000)
+            line.src = gh.pss or None  # the receiver's id
         elif rest == b"" and head:
             line.kind = "wrapper"
         elif rest.startswith(b"$") or rest.startswith(b"!"):
@@ -218,24 +225,16 @@ def _classify(number: int, raw: bytes) -> OracleLine:
         t = _epoch_ms(tok.strip())
         if t is not None:
             line.wrap_ms = t
+        elif tok.strip() and line.src is None:  # a receiver id (tag block s: comes first)
+            line.src = tok.strip().decode()
     line.sentence = sentence[: c.end()]
     try:
-        pyais.decode(line.sentence, error_if_checksum_invalid=True)
-    except InvalidNMEAChecksum:
-        line.kind, line.reason = "rejected", "bad_checksum"
-        return line
-    except MissingPayloadException:
-        line.kind, line.reason = "rejected", "empty_payload"
-        return line
-    except InvalidNMEAMessageException:
-        line.kind, line.reason = "rejected", "malformed_sentence"
-        return line
-    except Exception:  # noqa: BLE001, S110 - fragments decode only once assembled
-        pass
-    try:
         nmea = NMEASentenceFactory.produce(line.sentence)
-    except InvalidNMEAMessageException:
+    except InvalidNMEAMessageException:  # fragment count/number, fill bits, non-ASCII
         line.kind, line.reason = "rejected", "malformed_sentence"
+        return line
+    if not nmea.is_valid:  # what `decode(..., error_if_checksum_invalid=True)` refuses
+        line.kind, line.reason = "rejected", "bad_checksum"
         return line
     fields = line.sentence.split(b",")
     payload = fields[5] if len(fields) > 5 else b""
@@ -267,7 +266,9 @@ def _time_of(fields: list[tuple[int | None, int | None]]) -> tuple[int | None, s
     return None, "none"
 
 
-def oracle_decode(data: bytes, *, window: int = 256) -> tuple[list[OracleLine], list[OracleMessage]]:
+def oracle_decode(
+    data: bytes, *, window: int = 256
+) -> tuple[list[OracleLine], list[OracleMessage]]:
     """Lines and messages of a raw log as the oracle sees them (messages in completion order)."""
     lines = [_classify(i + 1, raw) for i, raw in enumerate(split_lines(data))]
     messages: list[OracleMessage] = []
@@ -295,10 +296,13 @@ def oracle_decode(data: bytes, *, window: int = 256) -> tuple[list[OracleLine], 
         tag = line.tag_ms
         wrap = line.wrap_ms
         gid = line.group
+        src = line.src
         for p in reversed(pending):
             tag = p.tag_ms if tag is None else tag
             wrap = p.wrap_ms if wrap is None else wrap
             gid = p.group if gid is None else gid
+            src = p.src if src is None else src
+        line.eff_src = src
         pending = []
         time = _time_of([(tag, wrap)])
         nmea = line.nmea
@@ -306,7 +310,9 @@ def oracle_decode(data: bytes, *, window: int = 256) -> tuple[list[OracleLine], 
         if cnt == 1:
             messages.append(_message([line], [time]))
             continue
-        key: tuple[Any, ...] = ("g", gid, cnt) if gid is not None else (nmea.seq_id, nmea.channel, cnt)
+        key: tuple[Any, ...] = (
+            ("g", gid, cnt) if gid is not None else (nmea.seq_id, nmea.channel, cnt)
+        )
         if num == 1:
             if key in groups:
                 reject_group(key, "incomplete_message")
@@ -329,8 +335,13 @@ def oracle_decode(data: bytes, *, window: int = 256) -> tuple[list[OracleLine], 
 
 def _message(frags: list[OracleLine], times: list[tuple[int | None, str]]) -> OracleMessage:
     best = min(range(len(times)), key=lambda k: (_TS_RANK[times[k][1]], k))
-    om = OracleMessage([f.number for f in frags], ts_ms=times[best][0], ts_source=times[best][1],
-                       raw=[f.raw for f in frags])
+    om = OracleMessage(
+        [f.number for f in frags],
+        ts_ms=times[best][0],
+        ts_source=times[best][1],
+        raw=[f.raw for f in frags],
+        source=next((f.eff_src for f in frags if f.eff_src is not None), None),
+    )
     sentences = [f.sentence for f in frags]
     nmea = frags[0].nmea if len(frags) == 1 else None
     try:
@@ -361,8 +372,7 @@ def _long_enough(om: OracleMessage) -> bool:
     18, the DTE flag for 19, the destination for 5 (DTE may be cut), part B's
     dimensions for 24, the virtual-aid flag for 21, course for 27.
     """
-    last_field_end = {1: 149, 2: 149, 3: 149, 4: 149, 5: 422, 18: 148, 19: 307, 21: 270,
-                      27: 94}
+    last_field_end = {1: 149, 2: 149, 3: 149, 4: 149, 5: 422, 18: 148, 19: 307, 21: 270, 27: 94}
     t = om.msg_type
     if t == 24:
         part = int(om.msg.partno)
@@ -473,8 +483,18 @@ def expected_columns(om: OracleMessage, table: str) -> dict[str, Any]:
             out.update(eta_month=None, eta_day=None, eta_hour=None, eta_minute=None)
             out.update(part=None, vendor_id=None, mothership_mmsi=None)
         else:  # 24
-            out.update(imo=None, destination=None, draught=None, ais_version=None, epfd=None,
-                       dte=None, eta_month=None, eta_day=None, eta_hour=None, eta_minute=None)
+            out.update(
+                imo=None,
+                destination=None,
+                draught=None,
+                ais_version=None,
+                epfd=None,
+                dte=None,
+                eta_month=None,
+                eta_day=None,
+                eta_hour=None,
+                eta_minute=None,
+            )
             part = int(msg.partno)
             out["part"] = part
             if part == 0:
@@ -506,7 +526,7 @@ def expected_columns(om: OracleMessage, table: str) -> dict[str, Any]:
         else:
             out["station_time"] = None
             out["aid_type"] = _na(raw_field(om, "aid_type"), 0)
-            out["name"] = _aid_name(msg)
+            out["name"] = _aid_name(om)
             out["off_position"] = bool(msg.off_position)
             out["virtual_aid"] = bool(msg.virtual_aid)
             out.update(_dims(msg))
@@ -515,12 +535,23 @@ def expected_columns(om: OracleMessage, table: str) -> dict[str, Any]:
     return out
 
 
-def _aid_name(msg: Any) -> str | None:
-    # The name extension continues the name only when the name fills its 20 characters.
-    name = msg.name or ""
+def _sixbit_chars(om: OracleMessage, start: int, count: int) -> str:
+    """`count` raw 6-bit characters from bit `start` (as many as the payload holds)."""
+    bv = om.nmea.bv
+    count = min(count, max(0, (len(bv) - start) // 6))
+    return "".join(_SIXBIT[bv.get_num(start + 6 * k, 6, False)] for k in range(count))
+
+
+def _aid_name(om: OracleMessage) -> str | None:
+    """A type 21 name: a full 20-character name field (no '@') continues in the extension.
+
+    Read from the raw bits: pyais strips the name and its extension separately, so
+    'CHANNEL PORT VIRTUAL' + ' NO.4' becomes 'CHANNEL PORT VIRTUALNO.4' there.
+    """
+    name = _sixbit_chars(om, 43, 20)
     if "@" in name or len(name) < 20:
         return text_or_none(name)
-    return text_or_none(name + (msg.name_ext or ""))
+    return text_or_none(name + _sixbit_chars(om, 272, 14))
 
 
 def _dims(msg: Any) -> dict[str, int | None]:
@@ -532,8 +563,15 @@ def _dims(msg: Any) -> dict[str, int | None]:
 
 def _station_time(msg: Any) -> dt.datetime | None:
     try:
-        return dt.datetime(int(msg.year), int(msg.month), int(msg.day), int(msg.hour),
-                           int(msg.minute), int(msg.second), tzinfo=dt.UTC)
+        return dt.datetime(
+            int(msg.year),
+            int(msg.month),
+            int(msg.day),
+            int(msg.hour),
+            int(msg.minute),
+            int(msg.second),
+            tzinfo=dt.UTC,
+        )
     except (ValueError, TypeError):
         return None
 
@@ -545,7 +583,3 @@ def values_differ(ours: Any, theirs: Any, *, tol: float = 1e-6) -> bool:
     if isinstance(theirs, float) or isinstance(ours, float):
         return not math.isclose(float(ours), float(theirs), abs_tol=tol, rel_tol=0)
     return bool(ours != theirs)
-
-
-def iter_rows(table: Any) -> Iterator[dict[str, Any]]:
-    yield from table.to_pylist()

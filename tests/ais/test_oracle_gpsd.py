@@ -53,7 +53,9 @@ def _dims(row: dict[str, Any]) -> list[int]:
 
 def _eta(row: dict[str, Any]) -> str:
     return "{:02d}-{:02d}T{:02d}:{:02d}Z".format(
-        _na(row["eta_month"], 0), _na(row["eta_day"], 0), _na(row["eta_hour"], 24),
+        _na(row["eta_month"], 0),
+        _na(row["eta_day"], 0),
+        _na(row["eta_hour"], 24),
         _na(row["eta_minute"], 60),
     )
 
@@ -89,7 +91,9 @@ def _problems(where: str, checks: dict[str, tuple[Any, Any]]) -> list[str]:
 
 def _fail_with(problems: list[str]) -> None:
     if problems:
-        pytest.fail(f"{len(problems)} mismatches with gpsd (first 20):\n  " + "\n  ".join(problems[:20]))
+        pytest.fail(
+            f"{len(problems)} mismatches with gpsd (first 20):\n  " + "\n  ".join(problems[:20])
+        )
 
 
 # --------------------------------------------------------------------------- ais-nmea.log
@@ -154,8 +158,9 @@ def _type5_checks(row: dict[str, Any], rec: dict[str, Any]) -> dict[str, tuple[A
     }
 
 
-def _type24_checks(a: dict[str, Any] | None, b: dict[str, Any], rec: dict[str, Any]
-                   ) -> dict[str, tuple[Any, Any]]:
+def _type24_checks(
+    a: dict[str, Any] | None, b: dict[str, Any], rec: dict[str, Any]
+) -> dict[str, tuple[Any, Any]]:
     return {
         "shipname": ((a or {}).get("name") or "", _gpsd_text(rec.get("shipname", ""))),
         "shiptype": (_na(b["ship_type"], 0), rec["shiptype"]),
@@ -189,8 +194,12 @@ def test_ais_nmea_log_fields_equal_gpsd_json(nmea_log: DecodeResult) -> None:
     positions = nmea_log.positions.to_pylist()
     vessels = nmea_log.vessels.to_pylist()
     problems: list[str] = []
-    for t, table, check in ((1, positions, _position_checks), (3, positions, _position_checks),
-                            (18, positions, _position_checks), (5, vessels, _type5_checks)):
+    for t, table, check in (
+        (1, positions, _position_checks),
+        (3, positions, _position_checks),
+        (18, positions, _position_checks),
+        (5, vessels, _type5_checks),
+    ):
         rows = [r for r in table if r["msg_type"] == t]
         recs = [(n, rec) for n, rec in records if rec["type"] == t]
         assert len(rows) == len(recs), t
@@ -362,9 +371,7 @@ _SAMPLE_FIELDS: dict[int, list[tuple[str, Check]]] = {
 def _mmsi_of(raw: bytes) -> int:
     """MMSI (bits 8-37) of the first payload characters of a sentence."""
     payload = raw.split(b",")[5]
-    bits = "".join(
-        format((c - 48) - (8 if c - 48 > 40 else 0), "06b") for c in payload[:7]
-    )
+    bits = "".join(format((c - 48) - (8 if c - 48 > 40 else 0), "06b") for c in payload[:7])
     return int(bits[8:38], 2)
 
 
@@ -385,8 +392,11 @@ def test_sample_aivdm_fields_equal_gpsdecode_rows(sample: DecodeResult) -> None:
     for table in ("positions", "vessels", "stations"):
         for r in getattr(sample, table).to_pylist():
             queues[(table, r["msg_type"], r["mmsi"])].append(r)
-    rejected_mmsi = {_mmsi_of(r["raw"]): r["reason"] for r in sample.rejected.to_pylist()
-                     if r["raw"].startswith(b"!") and b",2,2," not in r["raw"]}
+    rejected_mmsi = {
+        _mmsi_of(r["raw"]): r["reason"]
+        for r in sample.rejected.to_pylist()
+        if r["raw"].startswith(b"!") and b",2,2," not in r["raw"]
+    }
     problems: list[str] = []
     missing: list[tuple[int, int, str]] = []
     for f in _sample_rows():
@@ -406,8 +416,10 @@ def test_sample_aivdm_fields_equal_gpsdecode_rows(sample: DecodeResult) -> None:
     # 972158237's type 4 is at lon 205.1, lat 109.3 (off the Earth); the type 21 of
     # 004000003 has the text '\x0d\x0a' glued to its checksum in the file (gpsd's test
     # harness unescapes it; in a log it is damage).
-    assert sorted(missing) == [(4, 972158237, "value_out_of_range"),
-                               (21, 4000003, "malformed_sentence")]
+    assert sorted(missing) == [
+        (4, 972158237, "value_out_of_range"),
+        (21, 4000003, "malformed_sentence"),
+    ]
 
 
 def test_sample_aivdm_type24_parts_equal_gpsdecode_merged_rows(sample: DecodeResult) -> None:
@@ -422,12 +434,15 @@ def test_sample_aivdm_type24_parts_equal_gpsdecode_merged_rows(sample: DecodeRes
         # shipname|shiptype|vendorid (gpsd prints 7 characters: vendor + model/serial bits)|
         # model|serial|callsign|bow|stern|port|starboard
         for b in b_rows:
-            problems += _problems(f"sample.aivdm type 24B mmsi {mmsi}", {
-                "shiptype": (_na(b["ship_type"], 0), int(f[4])),
-                "vendorid": (b["vendor_id"] or "", f[5][:3]),
-                "callsign": (b["callsign"] or "", _gpsd_text(f[8])),
-                "dims": (_dims(b), [int(x) for x in f[9:13]]),
-            })
+            problems += _problems(
+                f"sample.aivdm type 24B mmsi {mmsi}",
+                {
+                    "shiptype": (_na(b["ship_type"], 0), int(f[4])),
+                    "vendorid": (b["vendor_id"] or "", f[5][:3]),
+                    "callsign": (b["callsign"] or "", _gpsd_text(f[8])),
+                    "dims": (_dims(b), [int(x) for x in f[9:13]]),
+                },
+            )
     _fail_with(problems)
 
 

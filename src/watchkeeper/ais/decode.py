@@ -303,7 +303,7 @@ def _vessels(c: _Chunk, idx: npt.NDArray[np.int64]) -> pa.Table:
         **_dims(f, idx),
         "draught": _masked(dr, dr > 0, pa.float32()),
         "destination": c.text("dest", idx),
-        "eta_month": _masked(eta[:, 0], eta[:, 0] > 0, pa.int8()),
+        "eta_month": _masked(eta[:, 0], (eta[:, 0] > 0) & (eta[:, 0] <= 12), pa.int8()),
         "eta_day": _masked(eta[:, 1], eta[:, 1] > 0, pa.int8()),
         "eta_hour": _masked(eta[:, 2], (eta[:, 2] >= 0) & (eta[:, 2] < 24), pa.int8()),
         "eta_minute": _masked(eta[:, 3], (eta[:, 3] >= 0) & (eta[:, 3] < 60), pa.int8()),

@@ -633,7 +633,7 @@ def _scan(
                 t = _parse_epoch_ms(buf, k, te)
                 if t != NO_TIME:
                     wrap_time[i] = t
-                elif src[i, 0] < 0:
+                elif src[i, 0] < 0 and not _is_digit(buf[k]):  # a receiver id, e.g. r003669945
                     src[i, 0] = k
                     src[i, 1] = te
             k = te

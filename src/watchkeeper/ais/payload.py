@@ -265,7 +265,7 @@ def _decode(
             for p in range(payload[li, 0], payload[li, 1]):
                 if nsym == _MAX_SYMBOLS:
                     break
-                c = np.int64(buf[p]) - 48
+                c = int(buf[p]) - 48
                 if c > 40:
                     c -= 8
                 acc = (acc << 6) | c
@@ -366,6 +366,8 @@ def _decode(
                     mothership[m] = _u(w, 132, 30)
                 else:
                     _dims(w, 132, dims, m)
+            elif pn > 1:
+                status[m] = R.OUT_OF_RANGE  # part numbers 2 and 3 are not defined
             else:
                 status[m] = R.TOO_SHORT
         elif t == 4:

@@ -69,7 +69,10 @@ REASON_TEXT: Final = {
     "orphan_fragment": "fragment of a multi-sentence message whose first fragment was not seen",
     "incomplete_message": "multi-sentence message whose remaining fragments never arrived",
     "payload_too_short": "payload shorter than its message type requires",
-    "value_out_of_range": "latitude or longitude outside the Earth and not the 'not available' value",
+    "value_out_of_range": (
+        "a field outside its defined values: latitude or longitude off the Earth and not "
+        "the 'not available' value, or a type 24 part number other than A (0) or B (1)"
+    ),
     "line_too_long": "line longer than any NMEA sentence or archive wrapper could be",
     "bad_csv_row": "CSV archive row that cannot be read (field count, MMSI, time or position)",
 }
