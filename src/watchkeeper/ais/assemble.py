@@ -41,26 +41,28 @@ _MAX_OPEN: Final = 64
 _MAX_FRAG: Final = 9
 
 
+# Columns of the open-group table (one row per group waiting for fragments).
+_KEY, _CNT, _N, _FIRST, _LAST, _TIME, _TSRC, _SRC0, _SRC1, _HASH, _ACTIVE = range(11)
+
+
 @nb.njit(cache=True)
 def _reject_slot(
     sl: int,
+    slot: npt.NDArray[np.int64],
     slot_lines: npt.NDArray[np.int64],
-    slot_n: npt.NDArray[np.int64],
-    slot_first: npt.NDArray[np.int64],
-    slot_last: npt.NDArray[np.int64],
-    slot_active: npt.NDArray[np.bool_],
     kind: npt.NDArray[np.int8],
     reason: npt.NDArray[np.int8],
     x_span: npt.NDArray[np.int64],
     nx: int,
 ) -> int:
-    for j in range(slot_n[sl]):
+    """Reject the lines of an open group as incomplete; returns the new rejection count."""
+    for j in range(slot[sl, _N]):
         li = slot_lines[sl, j]
         kind[li] = R.REJECTED
         reason[li] = R.INCOMPLETE_MESSAGE
-    x_span[nx, 0] = slot_first[sl]
-    x_span[nx, 1] = slot_last[sl]
-    slot_active[sl] = False
+    x_span[nx, 0] = slot[sl, _FIRST]
+    x_span[nx, 1] = slot[sl, _LAST]
+    slot[sl, _ACTIVE] = 0
     return nx + 1
 
 
@@ -103,34 +105,15 @@ def _assemble(
     p_hash = 0
     p_g2 = -1
     # Open multi-sentence groups.
-    slot_key = np.zeros(_MAX_OPEN, np.int64)
-    slot_cnt = np.zeros(_MAX_OPEN, np.int64)
-    slot_n = np.zeros(_MAX_OPEN, np.int64)
+    slot = np.zeros((_MAX_OPEN, 11), np.int64)
     slot_lines = np.zeros((_MAX_OPEN, _MAX_FRAG), np.int64)
-    slot_first = np.zeros(_MAX_OPEN, np.int64)
-    slot_last = np.zeros(_MAX_OPEN, np.int64)
-    slot_time = np.zeros(_MAX_OPEN, np.int64)
-    slot_tsrc = np.zeros(_MAX_OPEN, np.int8)
-    slot_src = np.zeros((_MAX_OPEN, 3), np.int64)
-    slot_active = np.zeros(_MAX_OPEN, np.bool_)
     n_active = 0
 
     for i in range(n):
         if n_active > 0:
             for sl in range(_MAX_OPEN):
-                if slot_active[sl] and i - slot_last[sl] > window:
-                    nx = _reject_slot(
-                        sl,
-                        slot_lines,
-                        slot_n,
-                        slot_first,
-                        slot_last,
-                        slot_active,
-                        kind,
-                        reason,
-                        x_span,
-                        nx,
-                    )
+                if slot[sl, _ACTIVE] and i - slot[sl, _LAST] > window:
+                    nx = _reject_slot(sl, slot, slot_lines, kind, reason, x_span, nx)
                     n_active -= 1
         k = kind[i]
         if k == R.WRAPPER:
@@ -175,26 +158,20 @@ def _assemble(
         p_src0 = -1
         p_g2 = -1
         if t_tag != NO_TIME:
-            t = t_tag
-            ts = TS_TAG
+            t, ts = t_tag, TS_TAG
         elif t_wrap != NO_TIME:
-            t = t_wrap
-            ts = TS_WRAPPER
+            t, ts = t_wrap, TS_WRAPPER
         elif recv_time[i] != NO_TIME:
-            t = recv_time[i]
-            ts = TS_RECEIVE
+            t, ts = recv_time[i], TS_RECEIVE
         elif receive_time != NO_TIME:
-            t = receive_time
-            ts = TS_RECEIVE
+            t, ts = receive_time, TS_RECEIVE
         else:
-            t = NO_TIME
-            ts = TS_NONE
+            t, ts = NO_TIME, TS_NONE
         cnt = frag[i, 0]
         num = frag[i, 1]
         if cnt == 1:
             m_span[nm, 0] = first
             m_span[nm, 1] = i
-            m_off[nm] = nl
             m_lines[nl] = i
             nl += 1
             m_time[nm] = t
@@ -214,129 +191,84 @@ def _assemble(
         found = -1
         for sl in range(_MAX_OPEN):
             if (
-                slot_active[sl]
-                and slot_key[sl] == key
-                and (sh == 0 or slot_src[sl, 2] == 0 or slot_src[sl, 2] == sh)
+                slot[sl, _ACTIVE]
+                and slot[sl, _KEY] == key
+                and (sh == 0 or slot[sl, _HASH] == 0 or slot[sl, _HASH] == sh)
             ):
                 found = sl
                 break
         if num == 1:
             if found >= 0:
-                nx = _reject_slot(
-                    found,
-                    slot_lines,
-                    slot_n,
-                    slot_first,
-                    slot_last,
-                    slot_active,
-                    kind,
-                    reason,
-                    x_span,
-                    nx,
-                )
+                nx = _reject_slot(found, slot, slot_lines, kind, reason, x_span, nx)
                 n_active -= 1
             free = -1
             oldest = -1
             for sl in range(_MAX_OPEN):
-                if not slot_active[sl]:
+                if not slot[sl, _ACTIVE]:
                     free = sl
                     break
-                if oldest < 0 or slot_last[sl] < slot_last[oldest]:
+                if oldest < 0 or slot[sl, _LAST] < slot[oldest, _LAST]:
                     oldest = sl
-            if free < 0:
-                nx = _reject_slot(
-                    oldest,
-                    slot_lines,
-                    slot_n,
-                    slot_first,
-                    slot_last,
-                    slot_active,
-                    kind,
-                    reason,
-                    x_span,
-                    nx,
-                )
+            if free < 0:  # too many open groups: the oldest gives way
+                nx = _reject_slot(oldest, slot, slot_lines, kind, reason, x_span, nx)
                 n_active -= 1
                 free = oldest
-            slot_active[free] = True
             n_active += 1
-            slot_key[free] = key
-            slot_cnt[free] = cnt
-            slot_n[free] = 1
+            slot[free, _ACTIVE] = 1
+            slot[free, _KEY] = key
+            slot[free, _CNT] = cnt
+            slot[free, _N] = 1
+            slot[free, _FIRST] = first
+            slot[free, _LAST] = i
+            slot[free, _TIME] = t
+            slot[free, _TSRC] = ts
+            slot[free, _SRC0] = s0
+            slot[free, _SRC1] = s1
+            slot[free, _HASH] = sh
             slot_lines[free, 0] = i
-            slot_first[free] = first
-            slot_last[free] = i
-            slot_time[free] = t
-            slot_tsrc[free] = ts
-            slot_src[free, 0] = s0
-            slot_src[free, 1] = s1
-            slot_src[free, 2] = sh
             continue
-        if found < 0 or slot_n[found] + 1 != num:
+        if found < 0 or slot[found, _N] + 1 != num:
             if found >= 0:
-                nx = _reject_slot(
-                    found,
-                    slot_lines,
-                    slot_n,
-                    slot_first,
-                    slot_last,
-                    slot_active,
-                    kind,
-                    reason,
-                    x_span,
-                    nx,
-                )
+                nx = _reject_slot(found, slot, slot_lines, kind, reason, x_span, nx)
                 n_active -= 1
             kind[i] = R.REJECTED
             reason[i] = R.ORPHAN_FRAGMENT
             continue
-        slot_lines[found, slot_n[found]] = i
-        slot_n[found] += 1
-        slot_last[found] = i
-        if slot_tsrc[found] > ts:
-            slot_time[found] = t
-            slot_tsrc[found] = ts
-        if slot_src[found, 0] < 0 and s0 >= 0:
-            slot_src[found, 0] = s0
-            slot_src[found, 1] = s1
-            slot_src[found, 2] = sh
-        if slot_n[found] == slot_cnt[found]:
-            m_span[nm, 0] = slot_first[found]
+        slot_lines[found, slot[found, _N]] = i
+        slot[found, _N] += 1
+        slot[found, _LAST] = i
+        if slot[found, _TSRC] > ts:  # a better time on a later fragment
+            slot[found, _TIME] = t
+            slot[found, _TSRC] = ts
+        if slot[found, _SRC0] < 0 and s0 >= 0:
+            slot[found, _SRC0] = s0
+            slot[found, _SRC1] = s1
+            slot[found, _HASH] = sh
+        if slot[found, _N] == slot[found, _CNT]:
+            m_span[nm, 0] = slot[found, _FIRST]
             m_span[nm, 1] = i
-            m_off[nm] = nl
-            for j in range(slot_n[found]):
+            for j in range(slot[found, _N]):
                 m_lines[nl] = slot_lines[found, j]
                 nl += 1
-            m_time[nm] = slot_time[found]
-            m_tsrc[nm] = slot_tsrc[found]
-            m_src[nm, 0] = slot_src[found, 0]
-            m_src[nm, 1] = slot_src[found, 1]
-            m_src[nm, 2] = slot_src[found, 2]
+            m_time[nm] = slot[found, _TIME]
+            m_tsrc[nm] = slot[found, _TSRC]
+            m_src[nm, 0] = slot[found, _SRC0]
+            m_src[nm, 1] = slot[found, _SRC1]
+            m_src[nm, 2] = slot[found, _HASH]
             nm += 1
             m_off[nm] = nl
-            slot_active[found] = False
+            slot[found, _ACTIVE] = 0
             n_active -= 1
 
     # What is still open at the end: rejected if the input is complete, otherwise
     # the earliest line the next chunk must start from.
     cut = n
     for sl in range(_MAX_OPEN):
-        if slot_active[sl]:
+        if slot[sl, _ACTIVE]:
             if final:
-                nx = _reject_slot(
-                    sl,
-                    slot_lines,
-                    slot_n,
-                    slot_first,
-                    slot_last,
-                    slot_active,
-                    kind,
-                    reason,
-                    x_span,
-                    nx,
-                )
+                nx = _reject_slot(sl, slot, slot_lines, kind, reason, x_span, nx)
             else:
-                cut = min(cut, slot_first[sl])
+                cut = min(cut, slot[sl, _FIRST])
     if has_p and not final:
         cut = min(cut, p_first)
     return nm, nx, cut

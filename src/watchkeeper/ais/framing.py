@@ -87,6 +87,23 @@ def _parse_uint(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
 
 
 @nb.njit(cache=True)
+def _fraction_ms(buf: npt.NDArray[np.uint8], k: int, e: int) -> tuple[int, int]:
+    """Milliseconds of an optional ``.fff...`` at ``k``, and where it ends; -1 if malformed."""
+    if k >= e or buf[k] != 46:  # no '.'
+        return 0, k
+    k += 1
+    ms = 0
+    scale = 100
+    nf = 0
+    while k < e and _is_digit(buf[k]):
+        ms += (buf[k] - 48) * scale
+        scale //= 10
+        nf += 1
+        k += 1
+    return (ms if nf else -1), k
+
+
+@nb.njit(cache=True)
 def _parse_epoch_ms(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
     """A Unix time in seconds or milliseconds, with an optional fraction; NO_TIME if not one."""
     k = s
@@ -100,19 +117,8 @@ def _parse_epoch_ms(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
             return NO_TIME
     if nd == 0:
         return NO_TIME
-    frac_ms = 0
-    if k < e and buf[k] == 46:  # '.'
-        k += 1
-        scale = 100
-        nf = 0
-        while k < e and _is_digit(buf[k]):
-            frac_ms += (buf[k] - 48) * scale
-            scale //= 10
-            nf += 1
-            k += 1
-        if nf == 0:
-            return NO_TIME
-    if k != e:
+    frac_ms, k = _fraction_ms(buf, k, e)
+    if frac_ms < 0 or k != e:
         return NO_TIME
     if _MIN_EPOCH_S <= ip <= _MAX_EPOCH_S:
         return ip * 1000 + frac_ms
@@ -139,19 +145,9 @@ def _parse_iso_ms(buf: npt.NDArray[np.uint8], s: int, e: int) -> int:
     sec = _parse_uint(buf, s + 17, s + 19)
     if y < 0 or mo < 0 or d < 0 or h < 0 or mi < 0 or sec < 0:
         return NO_TIME
-    k = s + 19
-    ms = 0
-    if k < e and buf[k] == 46:
-        k += 1
-        scale = 100
-        nf = 0
-        while k < e and _is_digit(buf[k]):
-            ms += (buf[k] - 48) * scale
-            scale //= 10
-            nf += 1
-            k += 1
-        if nf == 0:
-            return NO_TIME
+    ms, k = _fraction_ms(buf, s + 19, e)
+    if ms < 0:
+        return NO_TIME
     offset_min = 0
     if k < e and buf[k] == 90:  # 'Z'
         k += 1
