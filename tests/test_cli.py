@@ -95,3 +95,14 @@ def test_no_arguments_shows_the_commands() -> None:
     result = runner.invoke(app, [])
     assert "serve" in result.output
     assert "version" in result.output
+
+
+def test_serve_with_a_udp_port_in_use_fails_in_one_line(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        env = {"WATCHKEEPER_DATA_DIR": str(tmp_path), "WATCHKEEPER_UDP_LISTEN": f"127.0.0.1:{port}"}
+        result = runner.invoke(app, ["serve"], env=env)
+    assert result.exit_code == 1
+    assert f"cannot listen for UDP on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from watchkeeper.ais.live import Journal, parse_endpoint, run_tcp_feed, run_udp_listener
+from watchkeeper.ais.live import Journal, open_udp_listener, parse_endpoint, run_tcp_feed
+from watchkeeper.errors import ConfigError
 from watchkeeper.settings import Settings
 from watchkeeper.tracks.archive import Archive
 from watchkeeper.tracks.ingest import follow_journal
 from watchkeeper.tracks.latest import LatestState
 
-__all__ = ["LiveNode", "journal_path"]
+__all__ = ["LiveNode", "check_feeds", "journal_path"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,23 @@ log = logging.getLogger(__name__)
 def journal_path(settings: Settings, feed: str) -> Path:
     """Where the journal of feed ``tcp:HOST:PORT`` or ``udp:HOST:PORT`` lives."""
     return settings.data_dir / "journal" / (re.sub(r"[^A-Za-z0-9.-]+", "_", feed) + ".nmea")
+
+
+def check_feeds(settings: Settings) -> None:
+    """Fail early, with one clear line, on a feed address that is malformed or a UDP
+    port that cannot be bound (a TCP feed that is down is retried, not an error)."""
+    for feed in settings.tcp_feeds:
+        parse_endpoint(feed)
+    if settings.udp_listen:
+        host, port = parse_endpoint(settings.udp_listen)
+        try:
+            with socket.socket(
+                socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM
+            ) as probe:
+                probe.bind((host, port))
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise ConfigError(f"cannot listen for UDP on {host}:{port}: {reason}") from None
 
 
 @dataclass
@@ -40,6 +59,7 @@ class LiveNode:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _journals: list[Journal] = field(default_factory=list)
+    _transports: list[asyncio.BaseTransport] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -56,8 +76,12 @@ class LiveNode:
             path = journal_path(self.settings, feed)
             journal = Journal(path)
             self._journals.append(journal)
-            runner = run_tcp_feed if kind == "tcp" else run_udp_listener
-            self._tasks.append(asyncio.create_task(runner(host, port, journal), name=feed))
+            if kind == "tcp":
+                self._tasks.append(
+                    asyncio.create_task(run_tcp_feed(host, port, journal), name=feed)
+                )
+            else:
+                self._transports.append(await open_udp_listener(host, port, journal))
             thread = threading.Thread(
                 target=follow_journal,
                 name=f"follow {feed}",
@@ -78,6 +102,8 @@ class LiveNode:
             log.info("feed %s: journal %s", feed, path)
 
     async def stop(self) -> None:
+        for transport in self._transports:
+            transport.close()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 
 from watchkeeper.errors import ConfigError
 
-__all__ = ["Journal", "parse_endpoint", "run_tcp_feed", "run_udp_listener"]
+__all__ = ["Journal", "open_udp_listener", "parse_endpoint", "run_tcp_feed"]
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +118,15 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         self.journal.write(data if data.endswith(b"\n") else data + b"\n")
 
 
-async def run_udp_listener(host: str, port: int, journal: Journal) -> None:
-    """Listen for NMEA datagrams on ``host:port`` and journal them until cancelled."""
+async def open_udp_listener(host: str, port: int, journal: Journal) -> asyncio.BaseTransport:
+    """Listen for NMEA datagrams on ``host:port``, journalling them; close the transport
+    to stop. A port that cannot be bound is a ``ConfigError`` here, at start-up."""
     loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _UdpProtocol(journal), local_addr=(host, port)
-    )
     try:
-        await asyncio.Future()
-    finally:
-        transport.close()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _UdpProtocol(journal), local_addr=(host, port)
+        )
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise ConfigError(f"cannot listen for UDP on {host}:{port}: {reason}") from None
+    return transport

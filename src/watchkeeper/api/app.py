@@ -66,8 +66,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if getattr(app.state, "latest", None) is None:
         app.state.latest = LatestState.from_archive(app.state.archive)
     node = LiveNode(settings, app.state.archive, app.state.latest)
-    await node.start()
     try:
+        await node.start()
         yield
     finally:
         await node.stop()

@@ -127,7 +127,9 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from watchkeeper.api.app import create_app  # noqa: PLC0415
+    from watchkeeper.node import check_feeds  # noqa: PLC0415
 
+    check_feeds(settings)
     sock = _bind(settings.host, settings.port)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     typer.echo(f"{_PROG}: serving on http://{shown}:{settings.port} (Ctrl+C to stop)", err=True)
