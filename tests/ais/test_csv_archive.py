@@ -18,14 +18,8 @@ from ais_oracle import shared_ais_dir
 
 from watchkeeper import schema
 from watchkeeper.ais import csv_archive, reasons
-from watchkeeper.ais.csv_archive import (
-    BAD_ROW,
-    COLUMN_ALIASES,
-    is_decoded_csv,
-    iter_decode_csv,
-    parse_header,
-)
-from watchkeeper.ais.csv_archive import _norm as _norm
+from watchkeeper.ais.csv_archive import BAD_ROW, is_decoded_csv, iter_decode_csv
+from watchkeeper.ais.csv_layouts import COLUMN_ALIASES, normalise, parse_header
 from watchkeeper.ais.decode import DecodeResult
 from watchkeeper.ais.reader import iter_decode_file
 from watchkeeper.errors import InputError
@@ -256,7 +250,7 @@ def test_dma_layout(tmp_path: Path) -> None:
 
 
 def test_alias_table_names_each_column_once() -> None:
-    names = [_norm(a) for aliases in COLUMN_ALIASES.values() for a in aliases]
+    names = [normalise(a) for aliases in COLUMN_ALIASES.values() for a in aliases]
     assert len(names) == len(set(names))
     noaa = parse_header(NOAA_HEADER.encode())
     assert noaa is not None

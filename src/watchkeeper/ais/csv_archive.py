@@ -44,12 +44,10 @@ offset reached after each batch, the point an interrupted ingest resumes from.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Final
 
 import numpy as np
@@ -59,6 +57,18 @@ import pyarrow as pa
 
 from watchkeeper import schema
 from watchkeeper.ais import reasons as R
+from watchkeeper.ais.csv_layouts import (
+    CARGO_DIGITS,
+    COLUMN_ALIASES,
+    EPFD_CODES,
+    MOBILE_CODES,
+    NAV_STATUS_CODES,
+    NOT_AVAILABLE_TEXT,
+    SHIP_TYPE_CODES,
+    TIME_FORMATS,
+    Layout,
+    parse_header,
+)
 from watchkeeper.ais.decode import DecodeResult
 from watchkeeper.ais.inputs import open_input, skip_bytes
 from watchkeeper.errors import InputError
@@ -68,14 +78,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BAD_ROW",
-    "COLUMN_ALIASES",
     "DEFAULT_BATCH_LINES",
-    "TIME_FORMATS",
-    "Layout",
     "decode_csv_bytes",
     "is_decoded_csv",
     "iter_decode_csv",
-    "parse_header",
 ]
 
 DEFAULT_BATCH_LINES: Final = 200_000
@@ -90,114 +96,6 @@ BAD_ROW: Final = R.REASONS[R.BAD_CSV_ROW]
 _OUT_OF_RANGE: Final = R.REASONS[R.OUT_OF_RANGE]
 _BINARY: Final = R.REASONS[R.BINARY]
 
-#: Field -> the column names archives give it. Names are compared lowercased with all
-#: but letters and digits removed ("# Timestamp" matches "timestamp").
-COLUMN_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
-    "mmsi": ("MMSI",),
-    "ts": ("BaseDateTime", "Timestamp", "Timestamp UTC", "date_time_utc", "DateTime", "Time"),
-    "lat": ("LAT", "Latitude"),
-    "lon": ("LON", "Longitude", "Long"),
-    "sog": ("SOG", "Speed over ground"),
-    "cog": ("COG", "Course over ground"),
-    "heading": ("Heading", "True heading"),
-    "turn": ("ROT", "Rate of turn"),  # degrees per minute
-    "nav_status": ("Status", "Navigational status", "nav_status"),
-    "mobile": ("TransceiverClass", "TranscieverClass", "Type of mobile", "Class"),
-    "name": ("VesselName", "Name", "Ship name"),
-    "imo": ("IMO", "IMO number"),
-    "callsign": ("CallSign",),
-    "ship_type": ("VesselType", "Ship type"),
-    "cargo_type": ("Cargo type",),  # DMA text: the second digit of the AIS ship type
-    "draught": ("Draft", "Draught"),
-    "destination": ("Destination",),
-    "eta": ("ETA",),
-    "epfd": ("Type of position fixing device", "EPFD"),
-    "to_bow": ("A", "Size A", "to_bow"),
-    "to_stern": ("B", "Size B", "to_stern"),
-    "to_port": ("C", "Size C", "to_port"),
-    "to_starboard": ("D", "Size D", "to_starboard"),
-}
-
-#: Time formats tried in turn (all UTC). Day-first only with slashes, as DMA writes it.
-TIME_FORMATS: Final = (
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S%.fZ",
-    "%d/%m/%Y %H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-)
-
-# Text values of the DMA layout (normalised like column names) -> ITU-R M.1371 codes.
-# Numbers are taken as codes as they are; anything else is null.
-_MOBILE: Final = {
-    "a": 1,
-    "classa": 1,
-    "b": 18,
-    "classb": 18,
-    "sarairborne": 9,
-    "searchandrescuetransponder": 1,
-    "basestation": 4,
-    "aton": 21,
-}
-_NAV_STATUS: Final = {
-    "underwayusingengine": 0,
-    "atanchor": 1,
-    "notundercommand": 2,
-    "restrictedmaneuverability": 3,
-    "restrictedmanoeuvrability": 3,
-    "restrictedmanoeuverability": 3,
-    "constrainedbyherdraught": 4,
-    "moored": 5,
-    "aground": 6,
-    "engagedinfishing": 7,
-    "underwaysailing": 8,
-    "reservedforfutureamendmenthsc": 9,
-    "reservedforfutureamendmentwig": 10,
-    "powerdrivenvesseltowingastern": 11,
-    "powerdrivenvesselpushingaheadortowingalongside": 12,
-    "reservedforfutureuse": 13,
-    "aissartisactive": 14,
-    "aissart": 14,
-}
-_SHIP_TYPE: Final = {
-    "wig": 20,
-    "fishing": 30,
-    "towing": 31,
-    "towinglongwide": 32,
-    "dredging": 33,
-    "diving": 34,
-    "military": 35,
-    "sailing": 36,
-    "pleasure": 37,
-    "hsc": 40,
-    "pilot": 50,
-    "sar": 51,
-    "tug": 52,
-    "porttender": 53,
-    "antipollution": 54,
-    "lawenforcement": 55,
-    "medical": 58,
-    "notpartytoconflict": 59,
-    "shipsaccordingtorr": 59,
-    "passenger": 60,
-    "cargo": 70,
-    "tanker": 80,
-    "other": 90,
-}
-_CARGO_DIGIT: Final = {"categoryx": 1, "categoryy": 2, "categoryz": 3, "categoryos": 4}
-_EPFD: Final = {
-    "gps": 1,
-    "glonass": 2,
-    "combinedgpsglonass": 3,
-    "loranc": 4,
-    "chayka": 5,
-    "integratednavigationsystem": 6,
-    "surveyed": 7,
-    "galileo": 8,
-    "internalgnss": 15,
-}
-#: Text values meaning "not available" in callsign, destination and IMO columns.
-_NOT_AVAILABLE_TEXT: Final = ("unknown", "undefined", "n/a", "na", "none")
 
 _STATION_TYPES: Final = (4, 21)
 _STATIC: Final = (
@@ -214,48 +112,7 @@ _STATIC: Final = (
     "eta",
     "epfd",
 )
-_SEPARATORS: Final = (",", ";", "\t", "|")
 _WHITESPACE_BYTES: Final = np.frombuffer(b" \t\r\n\x0b\x0c", np.uint8)
-
-
-def _norm(name: str) -> str:
-    """A column name or text value as compared: lowercase letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-_ALIAS_TO_FIELD: Final = {
-    _norm(alias): field for field, aliases in COLUMN_ALIASES.items() for alias in aliases
-}
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The columns of a CSV archive, from its header line."""
-
-    separator: str
-    names: tuple[str, ...]  # as written in the header
-    columns: dict[str, int]  # field of COLUMN_ALIASES -> column index
-    header: str  # the header line, stripped: a repeat of it later is a comment
-
-
-def parse_header(line: bytes) -> Layout | None:
-    """The layout a header line describes, or None if it has no MMSI and time column."""
-    try:
-        text = line.decode("utf-8").lstrip("\ufeff").strip()
-    except UnicodeDecodeError:
-        return None
-    for sep in _SEPARATORS:
-        if sep not in text:
-            continue
-        names = tuple(n.strip() for n in next(csv.reader([text], delimiter=sep)))
-        columns: dict[str, int] = {}
-        for k, name in enumerate(names):
-            field = _ALIAS_TO_FIELD.get(_norm(name))
-            if field is not None and field not in columns:
-                columns[field] = k
-        if "mmsi" in columns and "ts" in columns:
-            return Layout(sep, names, columns, text)
-    return None
 
 
 def is_decoded_csv(path: Path) -> bool:
@@ -511,7 +368,7 @@ def _text(c: pl.Expr, *, na_words: bool) -> pl.Expr:
     t = c.str.strip_chars_end("@ ").str.strip_chars_start()
     bad = t == ""
     if na_words:
-        bad |= t.str.to_lowercase().is_in(list(_NOT_AVAILABLE_TEXT))
+        bad |= t.str.to_lowercase().is_in(list(NOT_AVAILABLE_TEXT))
     return pl.when(~bad).then(t)
 
 
@@ -530,11 +387,11 @@ def _parse(raw: pl.DataFrame, layout: Layout, *, strip: bool) -> pl.DataFrame:
     raw = raw.with_columns(
         ts_=_time(raw["ts"]),
         eta_=_time(raw["eta"]),
-        mobile_=_code(raw["mobile"], _MOBILE),
-        nav_status_=_code(raw["nav_status"], _NAV_STATUS),
-        ship_type_=_code(raw["ship_type"], _SHIP_TYPE),
-        cargo_=_code(raw["cargo_type"], _CARGO_DIGIT),
-        epfd_=_code(raw["epfd"], _EPFD),
+        mobile_=_code(raw["mobile"], MOBILE_CODES),
+        nav_status_=_code(raw["nav_status"], NAV_STATUS_CODES),
+        ship_type_=_code(raw["ship_type"], SHIP_TYPE_CODES),
+        cargo_=_code(raw["cargo_type"], CARGO_DIGITS),
+        epfd_=_code(raw["epfd"], EPFD_CODES),
     )
     c = pl.col
     nums = (
