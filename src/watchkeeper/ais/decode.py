@@ -20,7 +20,7 @@ import pyarrow as pa
 from watchkeeper import schema
 from watchkeeper.ais import reasons as R
 from watchkeeper.ais.assemble import Messages, assemble
-from watchkeeper.ais.framing import NO_TIME, scan_lines
+from watchkeeper.ais.framing import MAX_LINE, NO_TIME, scan_lines
 from watchkeeper.ais.payload import Fields, decode_payloads, distinct_codes, gather_spans
 
 __all__ = ["DecodeResult", "StreamDecoder", "decode_bytes"]
@@ -479,12 +479,19 @@ def decode_bytes(
     return result
 
 
+#: A partial line longer than this is not carried on: it is rejected (its first bytes
+#: kept) and the rest of it skipped, so a file with no line ends cannot fill memory.
+MAX_CARRIED_LINE: Final = 1 << 20
+
+
 class StreamDecoder:
     """Decode a byte stream (a file read in chunks, a TCP or UDP feed) incrementally.
 
     Bytes that a later chunk may complete (a partial line, a multi-sentence message
     still missing fragments, a wrapper line waiting for its sentence) are carried to
     the next :meth:`feed`; :meth:`close` flushes them, rejecting what stays incomplete.
+    A line longer than :data:`MAX_CARRIED_LINE` is rejected as ``line_too_long`` with
+    its first bytes, and the rest of it is skipped.
     """
 
     def __init__(
@@ -500,6 +507,7 @@ class StreamDecoder:
         self.window = window
         self.default_source = default_source
         self._carry = b""
+        self._skipping = False  # inside an over-long line already rejected
         self.next_line = 1
         self.consumed_bytes = 0  # bytes of the stream fully accounted for
 
@@ -510,7 +518,25 @@ class StreamDecoder:
     def feed(
         self, data: bytes, *, receive_time_ms: int | None = None, final: bool = False
     ) -> DecodeResult:
+        skipped = 0
+        if self._skipping:
+            end = data.find(b"\n")
+            skipped = len(data) if end < 0 else end + 1
+            data = data[skipped:]
+            self._skipping = end < 0 and not final
         buf = self._carry + data if self._carry else data
+        r = self._decode(buf, final=final, receive_time_ms=receive_time_ms)
+        self._carry = bytes(buf[r.bytes :])
+        r.bytes += skipped
+        if not final and len(self._carry) > MAX_CARRIED_LINE:
+            r = DecodeResult.concat([r, self._reject_long_line(receive_time_ms)])
+        self.consumed_bytes += r.bytes
+        return r
+
+    def close(self, *, receive_time_ms: int | None = None) -> DecodeResult:
+        return self.feed(b"", receive_time_ms=receive_time_ms, final=True)
+
+    def _decode(self, buf: bytes, *, final: bool, receive_time_ms: int | None) -> DecodeResult:
         r = decode_bytes(
             buf,
             file=self.file,
@@ -521,10 +547,16 @@ class StreamDecoder:
             default_source=self.default_source,
             receive_prefix=self.receive_prefix,
         )
-        self._carry = bytes(buf[r.bytes :])
         self.next_line += r.lines
-        self.consumed_bytes += r.bytes
         return r
 
-    def close(self, *, receive_time_ms: int | None = None) -> DecodeResult:
-        return self.feed(b"", receive_time_ms=receive_time_ms, final=True)
+    def _reject_long_line(self, receive_time_ms: int | None) -> DecodeResult:
+        """Settle the complete lines carried, then reject the over-long partial line."""
+        head, newline, tail = self._carry.rpartition(b"\n")
+        done = self._decode(head + newline, final=True, receive_time_ms=receive_time_ms)
+        # Its first bytes, beyond any sentence's length, are rejected as line_too_long.
+        long = self._decode(tail[: 2 * MAX_LINE] + b"\n", final=True, receive_time_ms=None)
+        long.bytes = len(tail)
+        self._carry = b""
+        self._skipping = True
+        return DecodeResult.concat([done, long])
