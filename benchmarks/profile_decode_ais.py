@@ -59,20 +59,25 @@ PHASES: Final = (
     ("watchkeeper.ais.decode", "decode_payloads", "decode_payloads", "decode_bytes"),
     ("watchkeeper.ais.payload", "Fields", "Fields arrays", "decode_payloads"),
     ("watchkeeper.ais.payload", "_decode", "_decode kernel", "decode_payloads"),
-    ("watchkeeper.ais.decode", "_rejected", "rejected table", "decode_bytes"),
-    ("watchkeeper.ais.decode", "_Chunk", "_Chunk (sources, channels)", "decode_bytes"),
-    ("watchkeeper.ais.decode", "_positions", "positions table", "decode_bytes"),
-    ("watchkeeper.ais.decode", "_vessels", "vessels table", "decode_bytes"),
-    ("watchkeeper.ais.decode", "_stations", "stations table", "decode_bytes"),
-    ("watchkeeper.ais.decode", "_other", "other table", "decode_bytes"),
+    ("watchkeeper.ais.decode", "rejected_table", "rejected table", "decode_bytes"),
+    (
+        "watchkeeper.ais.decode",
+        "MessageColumns",
+        "MessageColumns (sources, channels)",
+        "decode_bytes",
+    ),
+    ("watchkeeper.ais.decode", "positions_table", "positions table", "decode_bytes"),
+    ("watchkeeper.ais.decode", "vessels_table", "vessels table", "decode_bytes"),
+    ("watchkeeper.ais.decode", "stations_table", "stations table", "decode_bytes"),
+    ("watchkeeper.ais.decode", "other_table", "other table", "decode_bytes"),
 )
 
 #: Helpers the table builders call (the tables' time includes theirs): shown apart.
 HELPERS: Final = (
-    ("watchkeeper.ais.decode", "_masked", "_masked: pa.array(values, mask=~valid)"),
-    ("watchkeeper.ais.decode", "_labels", "_labels: dictionary columns"),
-    ("watchkeeper.ais.decode", "_timestamps", "_timestamps: int64 -> timestamp"),
-    ("watchkeeper.ais.decode", "_strings", "_strings: text columns"),
+    ("watchkeeper.ais.tables", "_masked", "_masked: pa.array(values, mask=~valid)"),
+    ("watchkeeper.ais.tables", "_labels", "_labels: dictionary columns"),
+    ("watchkeeper.ais.tables", "_timestamps", "_timestamps: int64 -> timestamp"),
+    ("watchkeeper.ais.tables", "_strings", "_strings: text columns"),
 )
 
 

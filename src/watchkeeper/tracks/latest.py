@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 import polars as pl
 import pyarrow as pa
 
+from watchkeeper.ais.tables import POSITION_TYPES
 from watchkeeper.schema import TS
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ BBox: TypeAlias = tuple[float, float, float, float]
 
 #: Message types that report a vessel's position: class A (1-3), class B (18, 19) and
 #: long-range (27). Base stations, aids to navigation and SAR aircraft are not vessels.
-POSITION_TYPES: Final = (1, 2, 3, 18, 19, 27)
+
 
 _FIX: Final = ("ts", "lat", "lon", "sog", "cog", "heading", "nav_status")
 _PARTICULARS: Final = ("name", "callsign", "imo", "ship_type")
