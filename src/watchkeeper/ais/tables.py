@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -54,7 +55,6 @@ IS_POSITION: Final = _type_mask(POSITION_TYPES)
 IS_VESSEL: Final = _type_mask(VESSEL_TYPES)
 IS_STATION: Final = _type_mask(STATION_TYPES)
 IS_DECODED: Final = _type_mask(DECODED_TYPES)
-_HAS_ROT: Final = _type_mask((1, 2, 3))
 _HAS_DTE: Final = _type_mask((5, 19))
 
 
@@ -145,34 +145,105 @@ class MessageColumns:
         return _strings(getattr(self.f, which)[rows], lens)
 
 
+# Columns of the positions table that have "not available" values, in kernel order.
+_POSITION_NULLABLE: Final = (
+    "lat",
+    "lon",
+    "sog",
+    "cog",
+    "heading",
+    "nav_status",
+    "turn",
+    "turn_raw",
+    "second",
+    "maneuver",
+)
+
+
+@nb.njit(cache=True)
+def _position_rows(
+    idx: npt.NDArray[np.int64],
+    msg_type: npt.NDArray[np.int8],
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    sog: npt.NDArray[np.float32],
+    cog: npt.NDArray[np.float32],
+    heading: npt.NDArray[np.int16],
+    nav: npt.NDArray[np.int8],
+    turn_raw: npt.NDArray[np.int8],
+    second: npt.NDArray[np.int8],
+    maneuver: npt.NDArray[np.int8],
+    out_f64: npt.NDArray[np.float64],  # (2, n): lat, lon
+    out_f32: npt.NDArray[np.float32],  # (3, n): sog, cog, turn
+    out_i16: npt.NDArray[np.int16],  # (1, n): heading
+    out_i8: npt.NDArray[np.int8],  # (4, n): nav_status, turn_raw, second, maneuver
+    null: npt.NDArray[np.bool_],  # (10, n), in _POSITION_NULLABLE order
+) -> None:
+    """Gather the rows ``idx`` and flag ITU-R M.1371 "not available" values, in one pass."""
+    for r in range(idx.shape[0]):
+        m = idx[r]
+        t = msg_type[m]
+        out_f64[0, r] = lat[m]
+        out_f64[1, r] = lon[m]
+        null[0, r] = np.isnan(lat[m])
+        null[1, r] = np.isnan(lon[m])
+        out_f32[0, r] = sog[m]
+        out_f32[1, r] = cog[m]
+        if t == 27:  # 1-knot and 1-degree steps; 63 and 511 are "not available"
+            null[2, r] = sog[m] >= 63
+            null[3, r] = cog[m] >= 360
+        else:  # 102.3 kn and 360.0 degrees are "not available", above is invalid
+            null[2, r] = sog[m] > 102.25
+            null[3, r] = cog[m] > 359.95
+        out_i16[0, r] = heading[m]
+        null[4, r] = heading[m] < 0 or heading[m] >= 360
+        out_i8[0, r] = nav[m]
+        null[5, r] = nav[m] < 0 or nav[m] == 15
+        rot = turn_raw[m]
+        has_rot = t <= 3
+        out_f32[2, r] = np.sign(rot) * (np.float32(rot) / np.float32(4.733)) ** 2
+        null[6, r] = not has_rot or abs(np.int16(rot)) >= 127
+        out_i8[1, r] = rot
+        null[7, r] = not has_rot or rot == -128
+        out_i8[2, r] = second[m]
+        null[8, r] = second[m] < 0 or second[m] >= 60
+        out_i8[3, r] = maneuver[m]
+        null[9, r] = maneuver[m] <= 0
+
+
 def positions_table(c: MessageColumns, idx: npt.NDArray[np.int64]) -> pa.Table:
     f = c.f
-    t = f.msg_type[idx]
-    is27 = t == 27
-    sog = f.sog[idx]
-    cog = f.cog[idx]
-    heading = f.heading[idx]
-    turn_raw = f.turn_raw[idx]
-    turn = np.sign(turn_raw) * (turn_raw.astype(np.float32) / np.float32(4.733)) ** 2
-    second = f.second[idx]
-    nav = f.nav_status[idx]
-    maneuver = f.maneuver[idx]
+    n = idx.shape[0]
+    f64 = np.empty((2, n), np.float64)
+    f32 = np.empty((3, n), np.float32)
+    i16 = np.empty((1, n), np.int16)
+    i8 = np.empty((4, n), np.int8)
+    null = np.empty((len(_POSITION_NULLABLE), n), np.bool_)
+    _position_rows(
+        idx,
+        f.msg_type,
+        f.lat,
+        f.lon,
+        f.sog,
+        f.cog,
+        f.heading,
+        f.nav_status,
+        f.turn_raw,
+        f.second,
+        f.maneuver,
+        f64,
+        f32,
+        i16,
+        i8,
+        null,
+    )
+    values = (f64[0], f64[1], f32[0], f32[1], i16[0], i8[0], f32[2], i8[1], i8[2], i8[3])
     cols = {
         **c.common(idx),
-        "lat": _masked(f.lat[idx], ~np.isnan(f.lat[idx]), pa.float64()),
-        "lon": _masked(f.lon[idx], ~np.isnan(f.lon[idx]), pa.float64()),
-        "sog": _masked(sog, np.where(is27, sog < 63, sog < 102.25), pa.float32()),
-        "cog": _masked(cog, np.where(is27, cog < 360, cog < 359.95), pa.float32()),
-        "heading": _masked(heading, (heading >= 0) & (heading < 360), pa.int16()),
-        "nav_status": _masked(nav, (nav >= 0) & (nav != 15), pa.int8()),
-        "turn": _masked(
-            turn,
-            (np.abs(turn_raw.astype(np.int16)) < 127) & _HAS_ROT[t],
-            pa.float32(),
-        ),
-        "turn_raw": _masked(turn_raw, (turn_raw != -128) & _HAS_ROT[t], pa.int8()),
-        "second": _masked(second, (second >= 0) & (second < 60), pa.int8()),
-        "maneuver": _masked(maneuver, maneuver > 0, pa.int8()),
+        **{
+            name: pa.array(v, mask=null[k], type=schema.POSITIONS.field(name).type)
+            for k, (name, v) in enumerate(zip(_POSITION_NULLABLE, values, strict=True))
+        },
         "raim": pa.array(f.raim[idx]),
         "accuracy": pa.array(f.accuracy[idx]),
         "channel": _labels(c.chan_code[idx], c.chan_names),
