@@ -9,6 +9,7 @@ committed offset: nothing committed is lost or stored twice.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from watchkeeper.tracks.archive import Archive
 from watchkeeper.tracks.latest import LatestState
 
 __all__ = ["IngestReport", "file_key", "follow_journal", "ingest_file"]
+
+_LOG = logging.getLogger(__name__)
 
 _KEY_BYTES = 1 << 20
 
@@ -134,9 +137,18 @@ def follow_journal(
             if pending and (due or big or stopping):
                 batch = DecodeResult.concat(pending)
                 reached = offset + decoder.consumed_bytes
-                archive.append(
-                    batch.tables(), batch_id=f"{key}:{committed}-{reached}", progress=(key, reached)
-                )
+                try:
+                    archive.append(
+                        batch.tables(),
+                        batch_id=f"{key}:{committed}-{reached}",
+                        progress=(key, reached),
+                    )
+                except OSError:  # disk full, permissions: keep the batch, try again later
+                    _LOG.exception("journal %s: cannot commit to the archive; retrying", journal)
+                    if stopping:
+                        return  # the journal keeps the lines; the next start commits them
+                    stop.wait(max(batch_seconds, 1.0))
+                    continue
                 if latest is not None:
                     latest.update(batch.positions, vessels=batch.vessels)
                 committed = reached
