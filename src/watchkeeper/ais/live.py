@@ -18,6 +18,8 @@ from pathlib import Path
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
+from watchkeeper.ais.decode import MAX_CARRIED_LINE
+from watchkeeper.ais.framing import MAX_LINE
 from watchkeeper.errors import ConfigError
 
 __all__ = ["Journal", "open_udp_listener", "parse_endpoint", "run_tcp_feed"]
@@ -56,19 +58,29 @@ class Journal:
         data = self._partial + data
         cut = data.rfind(b"\n") + 1
         self._partial = data[cut:]
-        if not cut:
-            return 0
+        written = self._write_lines(data[:cut], received_ms)
+        if len(self._partial) > MAX_CARRIED_LINE:  # a feed that sends no line ends
+            self.end_line()
+        return written
+
+    def _write_lines(self, data: bytes, received_ms: int | None) -> int:
         stamp = b"%d " % (received_ms if received_ms is not None else time.time_ns() // 1_000_000)
-        lines = [ln for ln in data[:cut].splitlines() if ln.strip()]
+        lines = [ln for ln in data.splitlines() if ln.strip()]
         if not lines:
             return 0
         os.write(self._fd, b"".join(stamp + ln.rstrip(b"\r") + b"\n" for ln in lines))
         os.fsync(self._fd)
         return len(lines)
 
+    def end_line(self) -> None:
+        """Journal a partial line as it is (a dropped connection, a line with no end),
+        so that it is not glued to what comes next; the decoder rejects it."""
+        partial, self._partial = self._partial[: 2 * MAX_LINE], b""
+        if partial:
+            self.write(partial + b"\n")
+
     def close(self) -> None:
-        if self._partial:
-            self.write(b"\n")
+        self.end_line()
         os.close(self._fd)
 
 
@@ -106,6 +118,7 @@ async def run_tcp_feed(
             log.warning("feed %s:%d: %s", host, port, exc)
         finally:
             writer.close()
+            journal.end_line()
         await asyncio.sleep(1.0)  # a feed that drops at once is not hammered
 
 

@@ -43,7 +43,10 @@ def decode(
     """
     console = Console(stderr=True)
     settings = load_settings()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot be used as the output directory ({exc.strerror})") from exc
     writers: dict[str, pq.ParquetWriter] = {}
     totals: list[DecodeResult] = []
     failed: list[str] = []

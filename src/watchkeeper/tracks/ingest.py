@@ -19,6 +19,7 @@ from pathlib import Path
 from watchkeeper.ais.decode import DecodeResult, StreamDecoder
 from watchkeeper.ais.inputs import open_input
 from watchkeeper.ais.reader import DEFAULT_CHUNK_BYTES, iter_decode_file
+from watchkeeper.errors import InputError
 from watchkeeper.tracks.archive import Archive
 from watchkeeper.tracks.latest import LatestState
 
@@ -52,8 +53,11 @@ def file_key(path: Path) -> str:
     A log that grows keeps its key, so ingesting it again picks up only what was
     appended; a different log gets a different key even under the same name.
     """
-    with open_input(path) as fh:
-        head = fh.read(_KEY_BYTES)
+    try:
+        with open_input(path) as fh:
+            head = fh.read(_KEY_BYTES)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError(f"{path}: cannot be read ({exc})") from exc
     return "file:" + hashlib.sha256(head).hexdigest()[:32]
 
 
@@ -143,7 +147,7 @@ def follow_journal(
                         batch_id=f"{key}:{committed}-{reached}",
                         progress=(key, reached),
                     )
-                except OSError:  # disk full, permissions: keep the batch, try again later
+                except Exception:  # disk full, a locked manifest: keep the batch, retry later
                     _LOG.exception("journal %s: cannot commit to the archive; retrying", journal)
                     if stopping:
                         return  # the journal keeps the lines; the next start commits them
