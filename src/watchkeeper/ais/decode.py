@@ -78,6 +78,14 @@ class DecodeResult:
     def messages(self) -> int:
         return sum(self.message_types.values())
 
+    def counts_only(self) -> DecodeResult:
+        """The line and message counts without the tables: what a summary of many
+        chunks keeps once their tables are written out."""
+        out = DecodeResult.empty()
+        out.counts, out.message_types = self.counts, self.message_types
+        out.lines, out.bytes = self.lines, self.bytes
+        return out
+
     @staticmethod
     def concat(results: list[DecodeResult]) -> DecodeResult:
         """One result from several (e.g. the chunks of a file, or several files)."""

@@ -59,7 +59,7 @@ def decode(
                     window=settings.fragment_window_lines,
                 ):
                     _write(out, writers, result)
-                    totals.append(_counts_only(result))
+                    totals.append(result.counts_only())
             except InputError as exc:
                 failed.append(str(exc))
                 console.print(f"[red]error:[/] {exc}", soft_wrap=True)
@@ -87,15 +87,6 @@ def _write(out: Path, writers: dict[str, pq.ParquetWriter], result: DecodeResult
 
 def _write_empty(path: Path, name: str) -> None:
     pq.write_table(DecodeResult.empty().tables()[name], path, compression="zstd")
-
-
-def _counts_only(result: DecodeResult) -> DecodeResult:
-    empty = DecodeResult.empty()
-    empty.counts = result.counts
-    empty.message_types = result.message_types
-    empty.lines = result.lines
-    empty.bytes = result.bytes
-    return empty
 
 
 def _rows(out: Path) -> dict[str, int]:

@@ -85,17 +85,10 @@ def ingest_file(
             report.batches += 1
             for name, table in result.tables().items():
                 report.rows[name] = report.rows.get(name, 0) + table.num_rows
-        counts.append(_counts_of(result))
+        counts.append(result.counts_only())
         report.offset = offset
     report.decoded = DecodeResult.concat(counts)
     return report
-
-
-def _counts_of(result: DecodeResult) -> DecodeResult:
-    out = DecodeResult.empty()
-    out.counts, out.message_types = result.counts, result.message_types
-    out.lines, out.bytes = result.lines, result.bytes
-    return out
 
 
 def follow_journal(
