@@ -16,6 +16,7 @@ from typing import Final
 import pyarrow as pa
 
 __all__ = [
+    "CONTACTS",
     "OTHER_MESSAGES",
     "POSITIONS",
     "REJECTED",
@@ -138,5 +139,24 @@ REJECTED: Final = pa.schema(
         ("line", pa.int64()),  # 1-based line number in `file`
         ("raw", pa.binary()),
         ("reason", _LABEL),
+    ]
+)
+
+#: Sensor contacts that are not AIS (radar, patrols, aircraft, satellite imagery,
+#: ground radar, cameras): one row per sighting. `contact_id` names the sensor's track
+#: of one target, so a target seen ten times by one radar has ten rows with one id.
+CONTACTS: Final = pa.schema(
+    [
+        ("contact_id", pa.string()),
+        ("sensor", _LABEL),  # radar, patrol, aircraft, satellite, ground_radar, camera
+        ("sensor_id", _LABEL),  # which radar, aircraft or camera
+        ("ts", TS),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("speed_kn", pa.float32()),  # null when the sensor cannot measure it
+        ("course", pa.float32()),  # degrees true; null when unknown
+        ("length_m", pa.float32()),  # estimated; null when unknown
+        ("classification", _LABEL),  # e.g. small_craft, fishing, cargo, vehicle, person
+        ("confidence", pa.float32()),  # 0..1, the sensor's confidence in the classification
     ]
 )

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from watchkeeper import __version__
-from watchkeeper.cli import decode, ingest
+from watchkeeper.cli import decode, ingest, simulate
 from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.settings import Settings, load_settings
 
@@ -143,6 +143,7 @@ def serve(
 app.command()(serve)
 app.command()(decode.decode)
 app.command()(ingest.ingest)
+app.command()(simulate.simulate)
 app.command()(version)
 
 
