@@ -28,8 +28,8 @@ install: $(UV) ## install the locked dependencies into .venv/ (fast when up to d
 	@$(UV) sync --frozen --quiet
 
 .PHONY: run
-run: install ## start a node on http://127.0.0.1:8000 (settings: docs/settings.md)
-	$(BIN)/watchkeeper serve
+run: install ## start a demo node on http://127.0.0.1:8000 with the central-med scenario playing live
+	$(BIN)/watchkeeper serve --demo central-med
 
 .PHONY: lint
 lint: install ## check style: ruff check + ruff format --check
