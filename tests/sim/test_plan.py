@@ -150,3 +150,10 @@ def test_same_seed_same_plan_other_seed_other_plan(is_land: IsLand, med_run: Sim
     assert np.array_equal(again.legs.lat0, med_run.legs.lat0)
     other = Simulation(med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed + 1, is_land)
     assert not np.array_equal(other.legs.lat0[:100], med_run.legs.lat0[:100])
+
+
+def test_no_mover_is_in_two_places_at_once(med_run: Simulation) -> None:
+    legs = med_run.legs
+    same = legs.mover[1:] == legs.mover[:-1]
+    overlap = (legs.t1[:-1] - legs.t0[1:])[same]
+    assert overlap.max() <= 1000, f"{(overlap > 1000).sum()} overlapping legs"

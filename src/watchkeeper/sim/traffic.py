@@ -153,33 +153,42 @@ class TrafficPlanner:
     _tanker = _cargo
 
     def _ferries(self) -> int:
-        """One ship per line and departure time, each making its round trip every day."""
+        """Ships that keep each line's timetable; returns how many.
+
+        A departure whose round trip (two crossings and 1.5–3 h alongside at the
+        far end) takes longer than a day needs several ships, taking the days in turn.
+        """
         n = 0
+        day_ms = 24 * HOUR
+        day0 = self.start - self.start % day_ms - 2 * day_ms  # ships already at sea at the start
+        days = int((self.end - day0) // day_ms) + 1
         for line in self.scenario.ferries:
             a, b = (self.scenario.port(k) for k in line.between)
+            there = self._route(a, b)
+            back = self._route(b, a)
+            crossing = distance_m(there[0][:-1], there[1][:-1], there[0][1:], there[1][1:]).sum()
+            crossing_ms = crossing / (line.speed_kn * KNOT_MS) * 1000
+            ships = int((2 * crossing_ms + 3.5 * HOUR) // day_ms) + 1
+            flags = [line.flag] if line.flag else [a.country or b.country or "PA"]
             for dep in line.departures:
                 hh, mm = (int(x) for x in dep.split(":"))
-                flags = [line.flag] if line.flag else [a.country or b.country or "PA"]
-                mover, ship = self._ship("ferry", flags, destination=b.key.upper())
-                ship.cls = "A"
-                if line.operator:
-                    ship.name = f"{line.operator} {ship.name.split()[0]}"[:20]
-                day0 = self.start - self.start % (24 * HOUR) - 24 * HOUR
-                t_moored = self.start
-                for day in range(int((self.end - day0) // (24 * HOUR)) + 2):
-                    depart = day0 + day * 24 * HOUR + (hh * 60 + mm) * MINUTE
-                    there_lat, there_lon = self._route(a, b)
-                    back_lat, back_lon = self._route(b, a)
-                    arrive = self.builder.path(mover, there_lat, there_lon, depart, line.speed_kn)
-                    leave = arrive + int(self.rng.uniform(1.5, 3) * HOUR)
-                    home = self.builder.path(mover, back_lat, back_lon, leave, line.speed_kn)
-                    if depart > t_moored:
+                for k in range(ships):
+                    mover, ship = self._ship("ferry", flags, destination=b.key.upper())
+                    ship.cls = "A"
+                    if line.operator:
+                        ship.name = f"{line.operator} {ship.name.split()[0]}"[:20]
+                    t_moored = day0
+                    for day in range(k, days, ships):
+                        depart = day0 + day * day_ms + (hh * 60 + mm) * MINUTE
+                        if depart > self.end:
+                            break
                         self.builder.stay(mover, a.lat, a.lon, t_moored, depart, MOORED)
-                    self.builder.stay(mover, b.lat, b.lon, arrive, leave, MOORED)
-                    t_moored = home
-                    if depart > self.end:
-                        break
-                n += 1
+                        arrive = self.builder.path(mover, *there, depart, line.speed_kn)
+                        leave = arrive + int(self.rng.uniform(1.5, 3) * HOUR)
+                        self.builder.stay(mover, b.lat, b.lon, arrive, leave, MOORED)
+                        t_moored = self.builder.path(mover, *back, leave, line.speed_kn)
+                    self.builder.stay(mover, a.lat, a.lon, t_moored, max(t_moored, self.end), MOORED)
+                    n += 1
         return n
 
     def _fishing(self, role: str) -> None:
