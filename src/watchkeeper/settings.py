@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -143,6 +144,14 @@ class Settings(BaseSettings):
         description=(
             "A live feed's batch is flushed early once it holds this many messages, "
             "bounding memory under bursts."
+        ),
+    )
+
+    geo_dir: Path = Field(
+        default=Path(sys.prefix) / "share" / "watchkeeper" / "geo",
+        description=(
+            "Where geography derived at install time (the GSHHG land mask) lives; "
+            "`watchkeeper geo build` writes it, `make install` runs that."
         ),
     )
 

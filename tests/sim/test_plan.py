@@ -16,7 +16,7 @@ from watchkeeper.sim.simulate import Simulation
 from watchkeeper.sim.transmit import position_reports, static_reports
 from watchkeeper.sim.water import legs_on_water
 
-from .conftest import IsLand
+from watchkeeper.sim.water import IsLand
 
 
 def _reports(run: Simulation):  # type: ignore[no-untyped-def]
@@ -149,7 +149,8 @@ def test_same_seed_same_plan_other_seed_other_plan(is_land: IsLand, med_run: Sim
     again = Simulation(med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed, is_land)
     assert np.array_equal(again.legs.lat0, med_run.legs.lat0)
     other = Simulation(med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed + 1, is_land)
-    assert not np.array_equal(other.legs.lat0[:100], med_run.legs.lat0[:100])
+    # Ferries keep their timetables whatever the seed; the rest of the traffic differs.
+    assert not np.array_equal(other.legs.lat0, med_run.legs.lat0)
 
 
 def test_no_mover_is_in_two_places_at_once(med_run: Simulation) -> None:

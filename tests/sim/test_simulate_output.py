@@ -30,7 +30,7 @@ from watchkeeper.sim.serve import serve_feed
 from watchkeeper.sim.simulate import Simulation, parse_start
 from watchkeeper.sim.transmit import position_reports
 
-from .conftest import IsLand
+from watchkeeper.sim.water import IsLand
 
 
 @pytest.fixture(scope="module")

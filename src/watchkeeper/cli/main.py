@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from watchkeeper import __version__
-from watchkeeper.cli import decode, ingest, simulate
+from watchkeeper.cli import decode, geo, ingest, simulate
 from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.settings import Settings, load_settings
 
@@ -159,6 +159,7 @@ app.command()(decode.decode)
 app.command()(ingest.ingest)
 app.command()(simulate.simulate)
 app.command()(version)
+app.add_typer(geo.app, name="geo")
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m watchkeeper.cli.main`

@@ -36,8 +36,7 @@ class RunSummary:
 
 def contacts_for_csv(table: pa.Table) -> pa.Table:
     """The contacts with plain string columns and ISO 8601 UTC times, as the CSV holds them."""
-    ts = pc.strftime(table["ts"], format="%Y-%m-%dT%H:%M:%S.%fZ", unit="ms")
-    # strftime gives microseconds-style fraction of the ms unit ("...00.123Z"): keep as is.
+    ts = pc.strftime(table["ts"], format="%Y-%m-%dT%H:%M:%SZ")  # %S of a ms time: "05.123"
     cols = {}
     for name in schema.CONTACTS.names:
         col = table[name]
@@ -60,7 +59,7 @@ def write_run(
     summary = RunSummary()
     parts = [(p, p.with_name(p.name + ".part")) for p in (nmea, truth, contacts) if p is not None]
     try:
-        with _open(parts[0][1]) as out:
+        with parts[0][1].open("wb") as out:
             writer = None
             csv_part = contacts.with_name(contacts.name + ".part") if contacts else None
             try:
@@ -93,7 +92,3 @@ def write_run(
         for _, part in parts:
             part.unlink(missing_ok=True)
     return summary
-
-
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    return path.open("wb")

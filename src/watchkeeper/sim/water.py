@@ -79,7 +79,7 @@ def nearest_water(is_land: IsLand, lat: F64, lon: F64, max_m: float = 10_000.0) 
 def _grid_path(
     is_land: IsLand, lat0: float, lon0: float, lat1: float, lon1: float, grow: float = 1.0
 ) -> tuple[F64, F64] | None:
-    """Shortest 8-connected path over water cells between two water points, or None.
+    """Shortest 4-connected path over water cells between two water points, or None.
 
     A local grid around the two points, its cells a tenth of their distance (30 to
     250 m) and its margin about that distance: fine enough to thread a harbour
@@ -106,7 +106,9 @@ def _grid_path(
     prev = np.full((ny, nx, 2), -1, np.int64)
     dist[a] = 0.0
     heap = [(0.0, a)]
-    steps = [(dy, dx, float(np.hypot(dy, dx))) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+    # Four neighbours only: a diagonal step between two water cells can cut the
+    # corner of a land cell, which the land mask would then see.
+    steps = [(-1, 0, 1.0), (1, 0, 1.0), (0, -1, 1.0), (0, 1, 1.0)]
     while heap:
         d, (y, x) = heapq.heappop(heap)
         if (y, x) == b:

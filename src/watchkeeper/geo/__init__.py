@@ -1,0 +1,1 @@
+"""Geography the node derives itself from real coastlines: where land is."""
