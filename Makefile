@@ -23,9 +23,26 @@ $(UV):
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
+# Debian packages the node needs: GMT and GSHHG (full resolution) derive the land mask.
+DEB_PACKAGES := gmt gmt-gshhg-full
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+LAND_MASK := $(VENV)/share/watchkeeper/geo/land-mask.npz
+
 .PHONY: install
-install: $(UV) ## install the locked dependencies into .venv/ (fast when up to date)
+install: $(UV) debs ## install Debian packages, the locked dependencies and derived geography into .venv/
 	@$(UV) sync --frozen --quiet
+	@$(MAKE) --no-print-directory $(LAND_MASK)
+
+.PHONY: debs
+debs: ## install the Debian packages (skipped when present)
+	@dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1 || { \
+		echo "installing Debian packages: $(DEB_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; }
+
+# The GSHHG land mask (~2 min once; see src/watchkeeper/geo/landmask.py).
+$(LAND_MASK):
+	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(VENV)/share/watchkeeper/geo $(BIN)/watchkeeper geo build
 
 .PHONY: run
 run: install ## start a demo node on http://127.0.0.1:8000 with the central-med scenario playing live

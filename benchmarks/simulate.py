@@ -29,7 +29,9 @@ REPO: Final = Path(__file__).resolve().parents[1]
 OUT_JSON: Final = REPO / "benchmarks" / "out" / "simulate.json"
 
 
-def run(scenario: str, vessels: int, hours: float, seed: int, tmp: Path, check: bool = True) -> dict[str, Any]:
+def run(
+    scenario: str, vessels: int, hours: float, seed: int, tmp: Path, check: bool = True
+) -> dict[str, Any]:
     """Plan and write one run; returns the measurements."""
     from watchkeeper.ais.reader import decode_file
     from watchkeeper.geo.landmask import land_mask
@@ -86,9 +88,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-check", action="store_true", help="skip decoding the output back")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="wk-sim-") as tmp:
-        result = run(args.scenario, args.vessels, args.hours, args.seed, Path(tmp), not args.no_check)
+        result = run(
+            args.scenario, args.vessels, args.hours, args.seed, Path(tmp), not args.no_check
+        )
     result.update(
-        machine=platform.machine(), cpus=os.cpu_count(), python=platform.python_version(),
+        machine=platform.machine(),
+        cpus=os.cpu_count(),
+        python=platform.python_version(),
         load_avg=os.getloadavg()[0],
     )
     for key, value in result.items():

@@ -14,30 +14,36 @@ import pytest
 from watchkeeper.sim.legs import distance_m
 from watchkeeper.sim.simulate import Simulation
 from watchkeeper.sim.transmit import position_reports, static_reports
-from watchkeeper.sim.water import legs_on_water
-
-from watchkeeper.sim.water import IsLand
+from watchkeeper.sim.water import IsLand, legs_on_water
 
 
 def _reports(run: Simulation):  # type: ignore[no-untyped-def]
-    return position_reports(run.legs, run.fleet, run.overrides, run.start, run.end, np.random.default_rng(0))
+    return position_reports(
+        run.legs, run.fleet, run.overrides, run.start, run.end, np.random.default_rng(0)
+    )
 
 
 def test_every_ship_leg_stays_on_water(med_run: Simulation, is_land: IsLand) -> None:
     legs = med_run.legs
     sea = ~np.asarray(med_run.movers.on_land)[legs.mover]
-    ok = legs_on_water(is_land, legs.lat0[sea], legs.lon0[sea], legs.lat1[sea], legs.lon1[sea], 50.0)
+    ok = legs_on_water(
+        is_land, legs.lat0[sea], legs.lon0[sea], legs.lat1[sea], legs.lon1[sea], 50.0
+    )
     assert ok.all(), f"{(~ok).sum()} of {ok.size} legs cross land"
 
 
-def test_reported_positions_are_on_water_except_spoofed_ones(med_run: Simulation, is_land: IsLand) -> None:
+def test_reported_positions_are_on_water_except_spoofed_ones(
+    med_run: Simulation, is_land: IsLand
+) -> None:
     rep = _reports(med_run)
     lat, lon = rep.columns["lat"], rep.columns["lon"]
     spoofed = np.zeros(len(rep), bool)
     for m, s, e, *_ in med_run.overrides.fixed + med_run.overrides.shift:
         spoofed |= (rep.mover == m) & (rep.ts >= s) & (rep.ts < e)
     land = is_land(lat, lon) & ~spoofed
-    assert land.sum() == 0, f"{land.sum()} reports on land at {list(zip(lat[land][:5], lon[land][:5]))}"
+    assert land.sum() == 0, (
+        f"{land.sum()} reports on land at {list(zip(lat[land][:5], lon[land][:5], strict=False))}"
+    )
 
 
 def test_reporting_intervals_follow_itu_r_m1371(med_run: Simulation) -> None:
@@ -74,8 +80,16 @@ def test_class_a_sends_type_5_and_class_b_sends_both_parts_of_24(med_run: Simula
 
 def test_truth_has_each_sea_behaviour_of_the_scenario(med_run: Simulation) -> None:
     types = Counter(e.type for e in med_run.truth)
-    for kind in ("ais_gap", "encounter", "loitering", "departure", "identity_spoofing",
-                 "position_spoofing", "drift", "distress_beacon"):
+    for kind in (
+        "ais_gap",
+        "encounter",
+        "loitering",
+        "departure",
+        "identity_spoofing",
+        "position_spoofing",
+        "drift",
+        "distress_beacon",
+    ):
         assert types[kind] >= 1, kind
     assert all(e.distress == (e.type in ("drift", "distress_beacon")) for e in med_run.truth)
     assert all(med_run.start <= e.start < e.end for e in med_run.truth)
@@ -117,7 +131,8 @@ def test_an_encounter_keeps_the_pair_close_and_slow(med_run: Simulation) -> None
         j = np.clip(np.searchsorted(rep.ts[ra], rep.ts[rb]), 0, ra.size - 1)
         d = distance_m(c["lat"][rb], c["lon"][rb], c["lat"][ra][j], c["lon"][ra][j])
         assert np.median(d) < 500
-        assert np.median(c["sog"][ra]) < 2 and np.median(c["sog"][rb]) < 2
+        assert np.median(c["sog"][ra]) < 2
+        assert np.median(c["sog"][rb]) < 2
 
 
 def test_distress_beacons_use_their_mmsi_series_and_status_14(med_run: Simulation) -> None:
@@ -146,9 +161,13 @@ def test_identity_spoofing_variants_show_in_what_is_sent(med_run: Simulation) ->
 
 
 def test_same_seed_same_plan_other_seed_other_plan(is_land: IsLand, med_run: Simulation) -> None:
-    again = Simulation(med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed, is_land)
+    again = Simulation(
+        med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed, is_land
+    )
     assert np.array_equal(again.legs.lat0, med_run.legs.lat0)
-    other = Simulation(med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed + 1, is_land)
+    other = Simulation(
+        med_run.scenario, med_run.start, med_run.hours, med_run.vessels, med_run.seed + 1, is_land
+    )
     # Ferries keep their timetables whatever the seed; the rest of the traffic differs.
     assert not np.array_equal(other.legs.lat0, med_run.legs.lat0)
 

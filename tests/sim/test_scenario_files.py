@@ -49,9 +49,15 @@ def test_a_scenario_file_is_loaded_by_path(tmp_path: Path) -> None:
         ("behaviours = { border_crossing = 2 }\n", "needs a [land] section"),
     ],
 )
-def test_a_mistake_is_one_line_naming_the_file_and_key(tmp_path: Path, extra: str, message: str) -> None:
+def test_a_mistake_is_one_line_naming_the_file_and_key(
+    tmp_path: Path, extra: str, message: str
+) -> None:
     path = tmp_path / "bad.toml"
-    text = MINIMAL.replace('vessels = 5\n', 'vessels = 5\n' + extra) if extra.startswith(("behaviours", "message")) else MINIMAL + extra
+    text = (
+        MINIMAL.replace("vessels = 5\n", "vessels = 5\n" + extra)
+        if extra.startswith(("behaviours", "message"))
+        else MINIMAL + extra
+    )
     path.write_text(text)
     with pytest.raises(ConfigError) as err:
         load_scenario(path)

@@ -29,13 +29,14 @@ from watchkeeper.sim.scenario import load_scenario
 from watchkeeper.sim.serve import serve_feed
 from watchkeeper.sim.simulate import Simulation, parse_start
 from watchkeeper.sim.transmit import position_reports
-
 from watchkeeper.sim.water import IsLand
 
 
 @pytest.fixture(scope="module")
 def small_run(is_land: IsLand) -> Simulation:
-    return Simulation(load_scenario("central-med"), parse_start("2026-07-15T20:00:00Z"), 1.0, 40, 3, is_land)
+    return Simulation(
+        load_scenario("central-med"), parse_start("2026-07-15T20:00:00Z"), 1.0, 40, 3, is_land
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,9 @@ def written(small_run: Simulation, tmp_path_factory: pytest.TempPathFactory) -> 
     return paths
 
 
-def test_every_line_decodes_with_our_decoder_and_nothing_is_rejected(written: dict[str, Path]) -> None:
+def test_every_line_decodes_with_our_decoder_and_nothing_is_rejected(
+    written: dict[str, Path],
+) -> None:
     result = decode_bytes(written["nmea"].read_bytes(), final=True)
     assert sum(v for k, v in result.counts.items() if k.startswith("rejected")) == 0
     assert result.positions.num_rows > 1000
@@ -64,24 +67,38 @@ def test_pyais_decodes_every_sentence_to_the_same_positions(written: dict[str, P
     for msg in pyais.stream.IterMessages(lines):
         d = msg.decode().asdict()
         if d["msg_type"] in (1, 2, 3, 18):
-            theirs.append((d["mmsi"], round(d["lat"], 4), round(d["lon"], 4), d["speed"], d["course"]))
+            theirs.append(
+                (d["mmsi"], round(d["lat"], 4), round(d["lon"], 4), d["speed"], d["course"])
+            )
     mine = [
         (m, round(la, 4), round(lo, 4), round(s, 1), round(c, 1))
-        for m, la, lo, s, c in zip(ours["mmsi"], ours["lat"], ours["lon"], ours["sog"], ours["cog"], strict=True)
+        for m, la, lo, s, c in zip(
+            ours["mmsi"], ours["lat"], ours["lon"], ours["sog"], ours["cog"], strict=True
+        )
     ]
     assert len(theirs) == len(mine)
     assert theirs == mine
 
 
-def test_sent_positions_are_the_planned_ones(small_run: Simulation, written: dict[str, Path]) -> None:
-    planned = position_reports(small_run.legs, small_run.fleet, small_run.overrides, small_run.start, small_run.end, np.random.default_rng(0))
+def test_sent_positions_are_the_planned_ones(
+    small_run: Simulation, written: dict[str, Path]
+) -> None:
+    planned = position_reports(
+        small_run.legs,
+        small_run.fleet,
+        small_run.overrides,
+        small_run.start,
+        small_run.end,
+        np.random.default_rng(0),
+    )
     decoded = decode_bytes(written["nmea"].read_bytes(), final=True).positions
     heard = set(decoded.column("mmsi").to_pylist())
     # Every heard ship was planned, and nearly every planned ship in range was heard.
     assert heard <= set(planned.columns["mmsi"].tolist())
     lat = np.asarray(decoded.column("lat"))
     lon = np.asarray(decoded.column("lon"))
-    assert np.isfinite(lat).all() and np.isfinite(lon).all()
+    assert np.isfinite(lat).all()
+    assert np.isfinite(lon).all()
     west, east, south, north = small_run.scenario.region
     inside = (lon > west - 5) & (lon < east + 5) & (lat > south - 5) & (lat < north + 8)
     assert inside.all()
@@ -92,10 +109,26 @@ def test_contacts_file_has_the_documented_columns(written: dict[str, Path]) -> N
         rows = list(csv.DictReader(f))
     assert rows, "sensors saw nothing"
     assert list(rows[0]) == [
-        "contact_id", "sensor", "sensor_id", "ts", "lat", "lon", "speed_kn", "course",
-        "length_m", "classification", "confidence",
+        "contact_id",
+        "sensor",
+        "sensor_id",
+        "ts",
+        "lat",
+        "lon",
+        "speed_kn",
+        "course",
+        "length_m",
+        "classification",
+        "confidence",
     ]
-    assert {r["sensor"] for r in rows} <= {"radar", "patrol", "aircraft", "satellite", "ground_radar", "camera"}
+    assert {r["sensor"] for r in rows} <= {
+        "radar",
+        "patrol",
+        "aircraft",
+        "satellite",
+        "ground_radar",
+        "camera",
+    }
     assert rows[0]["ts"].endswith("Z")
 
 
@@ -103,7 +136,16 @@ def test_truth_lines_name_type_who_when_where(written: dict[str, Path]) -> None:
     events = [json.loads(line) for line in written["truth"].read_text().splitlines()]
     assert events
     for e in events:
-        assert {"event_id", "type", "start", "end", "mmsi", "contact_ids", "positions", "distress"} <= set(e)
+        assert {
+            "event_id",
+            "type",
+            "start",
+            "end",
+            "mmsi",
+            "contact_ids",
+            "positions",
+            "distress",
+        } <= set(e)
         assert e["start"] <= e["end"]
         assert e["mmsi"] or e["contact_ids"] or e["type"] == "departure"
         assert e["positions"]
@@ -111,9 +153,20 @@ def test_truth_lines_name_type_who_when_where(written: dict[str, Path]) -> None:
 
 def test_the_same_seed_gives_the_same_bytes(tmp_path: Path, is_land: IsLand) -> None:
     def once(seed: int, name: str) -> bytes:
-        sim = Simulation(load_scenario("central-med"), parse_start("2026-07-15T06:00:00Z"), 0.3, 25, seed, is_land)
-        write_run(sim, tmp_path / f"{name}.nmea", tmp_path / f"{name}.jsonl", tmp_path / f"{name}.csv")
-        return b"".join((tmp_path / f"{name}{ext}").read_bytes() for ext in (".nmea", ".jsonl", ".csv"))
+        sim = Simulation(
+            load_scenario("central-med"),
+            parse_start("2026-07-15T06:00:00Z"),
+            0.3,
+            25,
+            seed,
+            is_land,
+        )
+        write_run(
+            sim, tmp_path / f"{name}.nmea", tmp_path / f"{name}.jsonl", tmp_path / f"{name}.csv"
+        )
+        return b"".join(
+            (tmp_path / f"{name}{ext}").read_bytes() for ext in (".nmea", ".jsonl", ".csv")
+        )
 
     assert once(5, "a") == once(5, "b")
     assert once(5, "a") != once(6, "c")
@@ -121,11 +174,28 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path: Path, is_land: IsLand) -> 
 
 def test_simulate_command_writes_the_three_files(tmp_path: Path) -> None:
     out = tmp_path / "traffic.nmea"
-    result = CliRunner().invoke(app, [
-        "simulate", "--scenario", "atlantic-west-africa", "--start", "2026-10-15T00:00:00Z",
-        "--hours", "0.25", "--vessels", "30", "--seed", "2", "-o", str(out),
-        "--truth", str(tmp_path / "truth.jsonl"), "--contacts", str(tmp_path / "contacts.csv"),
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "--scenario",
+            "atlantic-west-africa",
+            "--start",
+            "2026-10-15T00:00:00Z",
+            "--hours",
+            "0.25",
+            "--vessels",
+            "30",
+            "--seed",
+            "2",
+            "-o",
+            str(out),
+            "--truth",
+            str(tmp_path / "truth.jsonl"),
+            "--contacts",
+            str(tmp_path / "contacts.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 0
     assert "sentences" in result.output
@@ -133,10 +203,14 @@ def test_simulate_command_writes_the_three_files(tmp_path: Path) -> None:
 
 
 def test_simulate_command_errors_are_one_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["simulate", "--scenario", "atlantis", "-o", str(tmp_path / "x")])
+    result = CliRunner().invoke(
+        app, ["simulate", "--scenario", "atlantis", "-o", str(tmp_path / "x")]
+    )
     assert result.exit_code == 1
     assert "unknown scenario 'atlantis'" in result.output
-    result = CliRunner().invoke(app, ["simulate", "--start", "yesterday", "-o", str(tmp_path / "x")])
+    result = CliRunner().invoke(
+        app, ["simulate", "--start", "yesterday", "-o", str(tmp_path / "x")]
+    )
     assert result.exit_code == 1
     assert "ISO 8601" in result.output
 
@@ -154,12 +228,16 @@ def test_a_live_feed_reaches_a_node_as_moving_ships(tmp_path: Path, is_land: IsL
     port = _free_port()
     ready = threading.Event()
     thread = threading.Thread(
-        target=lambda: asyncio.run(serve_feed(sim.windows(), sim.start, "127.0.0.1", port, 60.0, lambda _p: ready.set())),
+        target=lambda: asyncio.run(
+            serve_feed(sim.windows(), sim.start, "127.0.0.1", port, 60.0, lambda _p: ready.set())
+        ),
         daemon=True,
     )
     thread.start()
     assert ready.wait(30)
-    settings = load_settings(data_dir=tmp_path, tcp_feeds=[f"127.0.0.1:{port}"], live_batch_seconds=0.2)
+    settings = load_settings(
+        data_dir=tmp_path, tcp_feeds=[f"127.0.0.1:{port}"], live_batch_seconds=0.2
+    )
     with TestClient(create_app(settings)) as client:
         deadline = time.monotonic() + 90
         first: dict[int, tuple[float, float]] = {}

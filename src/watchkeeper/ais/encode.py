@@ -60,7 +60,9 @@ class Payloads:
     def concat(parts: Sequence[Payloads]) -> Payloads:
         """One batch of several, in order."""
         shift = np.cumsum([0] + [int(p.offsets[-1]) for p in parts[:-1]])
-        offsets = [parts[0].offsets[:1]] + [p.offsets[1:] + s for p, s in zip(parts, shift, strict=True)]
+        offsets = [parts[0].offsets[:1]] + [
+            p.offsets[1:] + s for p, s in zip(parts, shift, strict=True)
+        ]
         return Payloads(
             np.concatenate([p.chars for p in parts]),
             np.concatenate(offsets).astype(np.int64),
@@ -68,7 +70,9 @@ class Payloads:
         )
 
 
-def _col(columns: Mapping[str, npt.ArrayLike], name: str, n: int, default: float, dtype: type) -> npt.NDArray:  # type: ignore[type-arg]
+def _col(
+    columns: Mapping[str, npt.ArrayLike], name: str, n: int, default: float, dtype: type
+) -> npt.NDArray:  # type: ignore[type-arg]
     if name in columns:
         return np.asarray(columns[name]).astype(dtype, copy=False)
     return np.full(n, default, dtype)
@@ -94,7 +98,9 @@ def encode_payloads(columns: Mapping[str, npt.ArrayLike]) -> Payloads:
     msg_type = np.asarray(columns["msg_type"], np.int64)
     n = msg_type.shape[0]
     part = _col(columns, "part", n, -1, np.int64)
-    text = sixbit_text(columns["text"], _TEXT) if "text" in columns else np.zeros((n, _TEXT), np.uint8)
+    text = (
+        sixbit_text(columns["text"], _TEXT) if "text" in columns else np.zeros((n, _TEXT), np.uint8)
+    )
     text_len = (text != 0).sum(axis=1) if "text" in columns else np.zeros(n, np.int64)
     nbits = message_bits(msg_type, part, text_len)
     nchars = (nbits + 5) // 6
@@ -106,8 +112,12 @@ def encode_payloads(columns: Mapping[str, npt.ArrayLike]) -> Payloads:
     ok = st != np.iinfo(np.int64).min
     year = np.where(ok, when.astype("datetime64[Y]").astype(np.int64) + 1970, 0)
     month = np.where(ok, when.astype("datetime64[M]").astype(np.int64) % 12 + 1, 0)
-    day = np.where(ok, (when - when.astype("datetime64[M]")).astype("timedelta64[D]").astype(np.int64) + 1, 0)
-    sod = np.where(ok, (when - when.astype("datetime64[D]")).astype("timedelta64[s]").astype(np.int64), 0)
+    day = np.where(
+        ok, (when - when.astype("datetime64[M]")).astype("timedelta64[D]").astype(np.int64) + 1, 0
+    )
+    sod = np.where(
+        ok, (when - when.astype("datetime64[D]")).astype("timedelta64[s]").astype(np.int64), 0
+    )
     heading = _col(columns, "heading", n, -1, np.int64)
     ints = np.stack(
         [
@@ -126,7 +136,12 @@ def encode_payloads(columns: Mapping[str, npt.ArrayLike]) -> Payloads:
             _col(columns, "maneuver", n, 0, np.int64),
             _col(columns, "raim", n, 0, np.int64),
             _col(columns, "epfd", n, 1, np.int64),
-            year, month, day, sod // 3600, sod % 3600 // 60, np.where(ok, sod % 60, 60),
+            year,
+            month,
+            day,
+            sod // 3600,
+            sod % 3600 // 60,
+            np.where(ok, sod % 60, 60),
             _col(columns, "ais_version", n, 0, np.int64),
             np.maximum(_col(columns, "imo", n, 0, np.int64), 0),
             _col(columns, "ship_type", n, 0, np.int64),
@@ -168,7 +183,9 @@ def _put(bits: npt.NDArray[np.uint8], start: int, width: int, value: int) -> Non
 
 
 @nb.njit(cache=True, inline="always")
-def _put_text(bits: npt.NDArray[np.uint8], start: int, codes: npt.NDArray[np.uint8], at: int, nchars: int) -> None:
+def _put_text(
+    bits: npt.NDArray[np.uint8], start: int, codes: npt.NDArray[np.uint8], at: int, nchars: int
+) -> None:
     for c in range(nchars):
         _put(bits, start + 6 * c, 6, codes[at + c])
 
@@ -310,9 +327,22 @@ def frame_sentences(
     starts = np.empty(n_lines, np.int64)
     first = np.empty(which.shape[0], np.int64)
     used = _frame(
-        payloads.chars, payloads.offsets, payloads.fill, which, ts_ms, source, channel, id_bytes, id_off,
-        np.frombuffer(talker, np.uint8), max_chars, np.frombuffer(newline, np.uint8), first_group,
-        out, starts, first,
+        payloads.chars,
+        payloads.offsets,
+        payloads.fill,
+        which,
+        ts_ms,
+        source,
+        channel,
+        id_bytes,
+        id_off,
+        np.frombuffer(talker, np.uint8),
+        max_chars,
+        np.frombuffer(newline, np.uint8),
+        first_group,
+        out,
+        starts,
+        first,
     )
     return Sentences(out[:used].tobytes(), starts, first)
 

@@ -19,32 +19,77 @@ _HEAD: Final = (("msg_type", 0, 6), ("repeat", 6, 2), ("mmsi", 8, 30))
 
 #: (name, first bit, width) of each field, by message kind. Texts are 6 bits a character.
 LAYOUTS: Final[dict[str, tuple[tuple[str, int, int], ...]]] = {
-    "position_a": _HEAD + (
-        ("nav_status", 38, 4), ("turn_raw", 42, 8), ("sog", 50, 10), ("accuracy", 60, 1),
-        ("lon", 61, 28), ("lat", 89, 27), ("cog", 116, 12), ("heading", 128, 9),
-        ("second", 137, 6), ("maneuver", 143, 2), ("raim", 148, 1),
+    "position_a": _HEAD
+    + (
+        ("nav_status", 38, 4),
+        ("turn_raw", 42, 8),
+        ("sog", 50, 10),
+        ("accuracy", 60, 1),
+        ("lon", 61, 28),
+        ("lat", 89, 27),
+        ("cog", 116, 12),
+        ("heading", 128, 9),
+        ("second", 137, 6),
+        ("maneuver", 143, 2),
+        ("raim", 148, 1),
     ),
-    "base_station": _HEAD + (
-        ("year", 38, 14), ("month", 52, 4), ("day", 56, 5), ("hour", 61, 5), ("minute", 66, 6),
-        ("second", 72, 6), ("accuracy", 78, 1), ("lon", 79, 28), ("lat", 107, 27),
-        ("epfd", 134, 4), ("raim", 148, 1),
+    "base_station": _HEAD
+    + (
+        ("year", 38, 14),
+        ("month", 52, 4),
+        ("day", 56, 5),
+        ("hour", 61, 5),
+        ("minute", 66, 6),
+        ("second", 72, 6),
+        ("accuracy", 78, 1),
+        ("lon", 79, 28),
+        ("lat", 107, 27),
+        ("epfd", 134, 4),
+        ("raim", 148, 1),
     ),
-    "static_voyage": _HEAD + (
-        ("ais_version", 38, 2), ("imo", 40, 30), ("callsign", 70, 42), ("name", 112, 120),
-        ("ship_type", 232, 8), ("to_bow", 240, 9), ("to_stern", 249, 9), ("to_port", 258, 6),
-        ("to_starboard", 264, 6), ("epfd", 270, 4), ("eta_month", 274, 4), ("eta_day", 278, 5),
-        ("eta_hour", 283, 5), ("eta_minute", 288, 6), ("draught", 294, 8),
-        ("destination", 302, 120), ("dte", 422, 1),
+    "static_voyage": _HEAD
+    + (
+        ("ais_version", 38, 2),
+        ("imo", 40, 30),
+        ("callsign", 70, 42),
+        ("name", 112, 120),
+        ("ship_type", 232, 8),
+        ("to_bow", 240, 9),
+        ("to_stern", 249, 9),
+        ("to_port", 258, 6),
+        ("to_starboard", 264, 6),
+        ("epfd", 270, 4),
+        ("eta_month", 274, 4),
+        ("eta_day", 278, 5),
+        ("eta_hour", 283, 5),
+        ("eta_minute", 288, 6),
+        ("draught", 294, 8),
+        ("destination", 302, 120),
+        ("dte", 422, 1),
     ),
     "safety_broadcast": _HEAD + (("text", 40, 6),),  # 6 bits per character, up to 161
-    "position_b": _HEAD + (
-        ("sog", 46, 10), ("accuracy", 56, 1), ("lon", 57, 28), ("lat", 85, 27),
-        ("cog", 112, 12), ("heading", 124, 9), ("second", 133, 6), ("raim", 147, 1),
+    "position_b": _HEAD
+    + (
+        ("sog", 46, 10),
+        ("accuracy", 56, 1),
+        ("lon", 57, 28),
+        ("lat", 85, 27),
+        ("cog", 112, 12),
+        ("heading", 124, 9),
+        ("second", 133, 6),
+        ("raim", 147, 1),
     ),
     "static_b_a": _HEAD + (("part", 38, 2), ("name", 40, 120)),
-    "static_b_b": _HEAD + (
-        ("part", 38, 2), ("ship_type", 40, 8), ("vendor_id", 48, 18), ("callsign", 90, 42),
-        ("to_bow", 132, 9), ("to_stern", 141, 9), ("to_port", 150, 6), ("to_starboard", 156, 6),
+    "static_b_b": _HEAD
+    + (
+        ("part", 38, 2),
+        ("ship_type", 40, 8),
+        ("vendor_id", 48, 18),
+        ("callsign", 90, 42),
+        ("to_bow", 132, 9),
+        ("to_stern", 141, 9),
+        ("to_port", 150, 6),
+        ("to_starboard", 156, 6),
     ),
 }
 

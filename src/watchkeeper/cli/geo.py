@@ -18,8 +18,12 @@ app = typer.Typer(help="Geography derived from real coastlines (GSHHG).", no_arg
 
 @app.command()
 def build(
-    region: Annotated[str, typer.Option(help="W/E/S/N in degrees.")] = "/".join(f"{v:g}" for v in DEFAULT_REGION),
-    cell: Annotated[int, typer.Option(min=1, max=300, help="Cell size in arc-seconds.")] = DEFAULT_CELL_S,
+    region: Annotated[str, typer.Option(help="W/E/S/N in degrees.")] = "/".join(
+        f"{v:g}" for v in DEFAULT_REGION
+    ),
+    cell: Annotated[
+        int, typer.Option(min=1, max=300, help="Cell size in arc-seconds.")
+    ] = DEFAULT_CELL_S,
     resolution: Annotated[str, typer.Option(help="GSHHG resolution: f, h, i, l or c.")] = "f",
 ) -> None:
     """Build the land mask into the `geo_dir` setting's folder."""

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from watchkeeper.errors import ConfigError
 from watchkeeper.ais.live import parse_endpoint
+from watchkeeper.errors import ConfigError
 from watchkeeper.settings import load_settings
 from watchkeeper.sim.scenario import builtin_scenarios, load_scenario
 from watchkeeper.sim.simulate import Simulation, parse_start
@@ -21,19 +21,34 @@ __all__ = ["simulate"]
 
 def simulate(
     scenario: Annotated[
-        str, typer.Option(help=f"Built-in scenario ({', '.join(builtin_scenarios())}) or a .toml file.")
+        str,
+        typer.Option(help=f"Built-in scenario ({', '.join(builtin_scenarios())}) or a .toml file."),
     ] = "central-med",
     start: Annotated[
-        str | None, typer.Option(help="UTC start, e.g. 2026-07-15T00:00:00Z (default: the scenario's; live: now).")
+        str | None,
+        typer.Option(
+            help="UTC start, e.g. 2026-07-15T00:00:00Z (default: the scenario's; live: now)."
+        ),
     ] = None,
-    hours: Annotated[float | None, typer.Option(min=0.01, help="Length of the run (default: the scenario's).")] = None,
-    vessels: Annotated[int | None, typer.Option(min=0, help="Ships in the background traffic (default: the scenario's).")] = None,
+    hours: Annotated[
+        float | None, typer.Option(min=0.01, help="Length of the run (default: the scenario's).")
+    ] = None,
+    vessels: Annotated[
+        int | None,
+        typer.Option(min=0, help="Ships in the background traffic (default: the scenario's)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 1,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="NMEA log to write.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="NMEA log to write.")
+    ] = None,
     truth: Annotated[Path | None, typer.Option(help="Ground-truth JSON lines to write.")] = None,
     contacts: Annotated[Path | None, typer.Option(help="Sensor contacts CSV to write.")] = None,
-    live: Annotated[str | None, typer.Option(help="Serve the run as a TCP NMEA feed on HOST:PORT instead.")] = None,
-    speed: Annotated[float, typer.Option(min=0.01, help="Live: exercise seconds per wall-clock second.")] = 1.0,
+    live: Annotated[
+        str | None, typer.Option(help="Serve the run as a TCP NMEA feed on HOST:PORT instead.")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(min=0.01, help="Live: exercise seconds per wall-clock second.")
+    ] = 1.0,
 ) -> None:
     """Simulate a scenario: AIS NMEA as shore receivers forward it, sensor contacts, and the truth.
 
@@ -54,7 +69,9 @@ def simulate(
 
     mask = land_mask(settings.geo_dir)
     began = time.perf_counter()
-    sim = Simulation(sc, t0, hours or sc.hours, sc.vessels if vessels is None else vessels, seed, mask.is_land)
+    sim = Simulation(
+        sc, t0, hours or sc.hours, sc.vessels if vessels is None else vessels, seed, mask.is_land
+    )
     console.print(
         f"planned {len(sim.movers):,} movers ({len(sim.fleet.ships):,} with AIS), "
         f"{len(sim.truth):,} behaviours in {time.perf_counter() - began:.1f} s"

@@ -18,7 +18,6 @@ islets smaller than a cell may be missed. Outside the grid nothing is land.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -59,18 +58,33 @@ class LandMask:
         try:
             with np.load(path) as f:
                 meta = json.loads(bytes(f["meta"]).decode())
-                return cls(f["bits"], meta["west"], meta["north"], meta["cell"], meta["rows"], meta["cols"], meta["source"])
+                return cls(
+                    f["bits"],
+                    meta["west"],
+                    meta["north"],
+                    meta["cell"],
+                    meta["rows"],
+                    meta["cols"],
+                    meta["source"],
+                )
         except FileNotFoundError:
             raise ConfigError(
                 f"no land mask in {geo_dir}: run `watchkeeper geo build` (make install does)"
             ) from None
         except (OSError, ValueError, KeyError) as exc:
-            raise ConfigError(f"{path}: unreadable land mask ({exc}): rebuild with `watchkeeper geo build`") from None
+            raise ConfigError(
+                f"{path}: unreadable land mask ({exc}): rebuild with `watchkeeper geo build`"
+            ) from None
 
     @property
     def region(self) -> tuple[float, float, float, float]:
         """(west, east, south, north) the mask covers."""
-        return (self.west, self.west + self.cols * self.cell, self.north - self.rows * self.cell, self.north)
+        return (
+            self.west,
+            self.west + self.cols * self.cell,
+            self.north - self.rows * self.cell,
+            self.north,
+        )
 
     def is_land(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """True where a point falls in a land cell; False at sea and outside the grid."""
@@ -109,8 +123,16 @@ def build_land_mask(
     with tempfile.TemporaryDirectory(prefix="wk-geo-") as tmp:
         grid = Path(tmp) / "land.nc"
         raw = Path(tmp) / "land.u8"
-        _gmt(gmt, "grdlandmask", f"-R{west}/{east}/{south}/{north}", f"-I{cell_s}s", f"-D{resolution}",
-             "-N0/1/0/1/0", "-r", f"-G{grid}")
+        _gmt(
+            gmt,
+            "grdlandmask",
+            f"-R{west}/{east}/{south}/{north}",
+            f"-I{cell_s}s",
+            f"-D{resolution}",
+            "-N0/1/0/1/0",
+            "-r",
+            f"-G{grid}",
+        )
         with raw.open("wb") as out:
             _gmt(gmt, "grd2xyz", str(grid), "-ZTLc", stdout=out)
         cell = cell_s / 3600.0
@@ -120,22 +142,32 @@ def build_land_mask(
         if flags.size != rows * cols:
             raise ConfigError(f"GMT wrote {flags.size} cells, expected {rows} x {cols}")
         bits = np.packbits(flags.reshape(rows, cols).astype(bool), axis=1)
-    version = subprocess.run([gmt, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    version = subprocess.run(
+        [gmt, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     meta = {
-        "west": west, "north": north, "cell": cell, "rows": rows, "cols": cols,
+        "west": west,
+        "north": north,
+        "cell": cell,
+        "rows": rows,
+        "cols": cols,
         "source": f"GSHHG via GMT {version} grdlandmask -D{resolution}, {cell_s} arc-seconds",
     }
     final = geo_dir / FILE_NAME
     part = geo_dir / (FILE_NAME + ".part.npz")
     np.savez_compressed(part, bits=bits, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
-    os.replace(part, final)
+    part.replace(final)
     land_mask.cache_clear()
     return final
 
 
 def _gmt(gmt: str, *args: str, stdout: object = None) -> None:
-    result = subprocess.run([gmt, *args], stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE, check=False)  # type: ignore[call-overload]
+    result = subprocess.run(
+        [gmt, *args], stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE, check=False
+    )  # type: ignore[call-overload]
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise ConfigError(f"gmt {args[0]} failed: {message[-1] if message else result.returncode}"
-                          f" (are the Debian packages {_PACKAGES} installed?)")
+        raise ConfigError(
+            f"gmt {args[0]} failed: {message[-1] if message else result.returncode}"
+            f" (are the Debian packages {_PACKAGES} installed?)"
+        )

@@ -29,7 +29,7 @@ from typing import Final
 import numpy as np
 
 from watchkeeper.sim.fleet import Fleet, Ship, ship_for_role
-from watchkeeper.sim.legs import NM, LegBuilder, Legs, distance_m, offset
+from watchkeeper.sim.legs import NM, LegBuilder, Legs, distance_m, offset, step
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.receivers import Stations
 from watchkeeper.sim.scenario import Scenario
@@ -103,8 +103,15 @@ class Injector:
         nothing half-planned sails or transmits.
         """
         for _ in range(tries):
-            marks = (self.builder.mark(), len(self.movers), len(self.truth), len(self.dark),
-                     len(self.overrides.silent), len(self.overrides.shift), len(self.overrides.fixed))
+            marks = (
+                self.builder.mark(),
+                len(self.movers),
+                len(self.truth),
+                len(self.dark),
+                len(self.overrides.silent),
+                len(self.overrides.shift),
+                len(self.overrides.fixed),
+            )
             try:
                 getattr(self, f"_{kind}")()
                 return
@@ -113,9 +120,9 @@ class Injector:
                 self.movers.truncate(marks[1])
                 for m in [m for m in self.fleet.ships if m >= marks[1]]:
                     del self.fleet.ships[m]
-                del self.truth[marks[2]:], self.dark[marks[3]:]
-                del self.overrides.silent[marks[4]:], self.overrides.shift[marks[5]:]
-                del self.overrides.fixed[marks[6]:]
+                del self.truth[marks[2] :], self.dark[marks[3] :]
+                del self.overrides.silent[marks[4] :], self.overrides.shift[marks[5] :]
+                del self.overrides.fixed[marks[6] :]
         log.warning("could not place a %s after %d tries: no route over water", kind, tries)
 
     # -- shared pieces ---------------------------------------------------------------
@@ -124,7 +131,11 @@ class Injector:
         """A start time leaving room for `duration` before the end; at night if asked."""
         latest = max(self.start + 1, self.end - duration - 10 * MINUTE)
         for _ in range(50):
-            t = int(self.rng.integers(self.start + 10 * MINUTE, max(latest, self.start + 10 * MINUTE + 1)))
+            t = int(
+                self.rng.integers(
+                    self.start + 10 * MINUTE, max(latest, self.start + 10 * MINUTE + 1)
+                )
+            )
             if not night or _is_night(t, self._lon()):
                 return t
         return int(self.rng.integers(self.start, latest))
@@ -146,7 +157,9 @@ class Injector:
         lat, lon = coast.points[int(self.rng.integers(len(coast.points)))]
         return (coast.name, *self._water(lat, lon))
 
-    def _small_boat(self, ais: bool, flag: str = "", cls: str = "B", role: str = "small_craft") -> tuple[int, Ship | None]:
+    def _small_boat(
+        self, ais: bool, flag: str = "", cls: str = "B", role: str = "small_craft"
+    ) -> tuple[int, Ship | None]:
         length = float(self.rng.uniform(6, 14))
         mover = self.movers.add(length, "small_craft", ais=ais)
         if not ais:
@@ -162,21 +175,54 @@ class Injector:
         countries = sorted({p.country for p in self.scenario.ports if p.country})
         return str(self.rng.choice(countries)) if countries else "PA"
 
-    def _sea_point_off(self, lat: float, lon: float, min_nm: float, max_nm: float) -> tuple[float, float]:
+    def _sea_point_off(
+        self, lat: float, lon: float, min_nm: float, max_nm: float
+    ) -> tuple[float, float]:
         """A water point `min_nm`–`max_nm` from (lat, lon), away from ports."""
         ports = np.array([(p.lat, p.lon) for p in self.scenario.ports])
         for _ in range(200):
-            plat, plon = offset(lat, lon, self.rng.uniform(0, 360), self.rng.uniform(min_nm, max_nm) * NM)
-            plat, plon = float(plat), float(plon)
+            plat, plon = step(
+                lat, lon, self.rng.uniform(0, 360), self.rng.uniform(min_nm, max_nm) * NM
+            )
             if self.is_land(np.array([plat]), np.array([plon]))[0]:
                 continue
             if distance_m(ports[:, 0], ports[:, 1], plat, plon).min() > 12_000:
                 return plat, plon
         return self._water(lat, lon)
 
-    def _voyage(self, mover: int, lat0: float, lon0: float, lat1: float, lon1: float, t: int, speed: float, **kw: object) -> int:
+    def _voyage(
+        self,
+        mover: int,
+        lat0: float,
+        lon0: float,
+        lat1: float,
+        lon1: float,
+        t: int,
+        speed: float,
+        **kw: object,
+    ) -> int:
         lat, lon = self.router.route(lat0, lon0, lat1, lon1)
         return self.builder.path(mover, lat, lon, t, speed, **kw)  # type: ignore[arg-type]
+
+    def _walk(
+        self,
+        lat0: float,
+        lon0: float,
+        steps: int,
+        bearing: float,
+        spread: float,
+        knots: tuple[float, float],
+    ) -> tuple[list[float], list[float]]:
+        """Ten-minute steps drifting along `bearing` (± `spread`°) at `knots`, never onto land."""
+        lat, lon = [lat0], [lon0]
+        for _ in range(steps):
+            metres = self.rng.uniform(*knots) * NM / 6
+            nlat, nlon = step(lat[-1], lon[-1], bearing + self.rng.normal(0, spread), metres)
+            if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
+                nlat, nlon = lat[-1], lon[-1]
+            lat.append(nlat)
+            lon.append(nlon)
+        return lat, lon
 
     def _legs(self) -> Legs:
         return self.builder.build()
@@ -198,9 +244,18 @@ class Injector:
         t1 = self._voyage(mover, lat0, lon0, lat1, lon1, t0, speed)
         self.truth.append(
             TruthEvent(
-                "departure", t0, min(t1, self.end), self._mmsi(mover),
+                "departure",
+                t0,
+                min(t1, self.end),
+                self._mmsi(mover),
                 positions=[(t0, lat0, lon0), (t1, lat1, lon1)],
-                details={"mover": mover, "from": coast, "to": target, "ais": ais, "speed_kn": round(speed, 1)},
+                details={
+                    "mover": mover,
+                    "from": coast,
+                    "to": target,
+                    "ais": ais,
+                    "speed_kn": round(speed, 1),
+                },
             )
         )
 
@@ -209,7 +264,11 @@ class Injector:
         coast, lat0, lon0 = self._coast_point(departure=True)
         _, lat1, lon1 = self._coast_point(departure=False)
         with_heading = self.rng.random() < 0.5
-        mover, ship = self._small_boat(True, cls="A" if with_heading else "B", role="fishing" if with_heading else "small_craft")
+        mover, ship = self._small_boat(
+            True,
+            cls="A" if with_heading else "B",
+            role="fishing" if with_heading else "small_craft",
+        )
         speed = float(self.rng.uniform(5, 7))
         t_leave = self._when(8 * HOUR)
         lat, lon = self.router.route(lat0, lon0, lat1, lon1)
@@ -228,55 +287,75 @@ class Injector:
         for i in range(steps):
             v = self.rng.uniform(1.2, 2.8) * 1852 / 3600 * 600  # metres in 10 min
             b = drift_dir + self.rng.normal(0, 12 if with_heading else 35)
-            nlat, nlon = offset(dlat[-1], dlon[-1], b, v)
+            nlat, nlon = step(dlat[-1], dlon[-1], b, v)
             if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
                 drift_dir = (drift_dir + 120) % 360  # pushed off a shore: the wind backs
                 nlat, nlon = dlat[-1], dlon[-1]
             dlat.append(float(nlat))
             dlon.append(float(nlon))
             times.append(t_fail + (i + 1) * 10 * MINUTE)
-            heading_offs.append(float(self.rng.uniform(60, 150) * self.rng.choice([-1, 1])) if with_heading else np.nan)
+            heading_offs.append(
+                float(self.rng.uniform(60, 150) * self.rng.choice([-1, 1]))
+                if with_heading
+                else np.nan
+            )
         status = NOT_UNDER_COMMAND if with_heading else UNDER_WAY
         self.builder.timed(mover, dlat, dlon, times, status, np.array(heading_offs, np.float32))
         t_end = times[-1]
         self.truth.append(
             TruthEvent(
-                "drift", t_fail, min(t_end, self.end), self._mmsi(mover), distress=True,
+                "drift",
+                t_fail,
+                min(t_end, self.end),
+                self._mmsi(mover),
+                distress=True,
                 positions=[(t_fail, dlat[0], dlon[0]), (t_end, dlat[-1], dlon[-1])],
-                details={"mover": mover, "from": coast, "heading": with_heading, "people": int(self.rng.integers(15, 80))},
+                details={
+                    "mover": mover,
+                    "from": coast,
+                    "heading": with_heading,
+                    "people": int(self.rng.integers(15, 80)),
+                },
             )
         )
         del ship
 
     def _distress_beacon(self) -> None:
         """An AIS-SART, MOB or EPIRB-AIS switched on at sea, drifting slowly. Distress."""
-        kind, prefix = [("AIS-SART", 970), ("MOB", 972), ("EPIRB-AIS", 974)][int(self.rng.integers(3))]
+        kind, prefix = [("AIS-SART", 970), ("MOB", 972), ("EPIRB-AIS", 974)][
+            int(self.rng.integers(3))
+        ]
         _, clat, clon = self._coast_point(departure=True)
         lat0, lon0 = self._sea_point_off(clat, clon, 15, 60)
         mover = self.movers.add(0.5, "beacon")
         mmsi = prefix * 1_000_000 + int(self.rng.integers(1000, 999_999))
         self.fleet.reserve(mmsi)
         self.fleet.ships[mover] = Ship(
-            mmsi=mmsi, cls="A", role="beacon", flag="", name=f"{kind} {mmsi % 1000000}"[:20], callsign="",
-            imo=0, ship_type=0, length_m=0.5, beam_m=0.5, draught_m=0.0,
+            mmsi=mmsi,
+            cls="A",
+            role="beacon",
+            flag="",
+            name=f"{kind} {mmsi % 1000000}"[:20],
+            callsign="",
+            imo=0,
+            ship_type=0,
+            length_m=0.5,
+            beam_m=0.5,
+            draught_m=0.0,
         )
         t0 = self._when(2 * HOUR)
         duration = int(min(self.rng.uniform(1, 4) * HOUR, self.end - t0))
         steps = max(duration // (10 * MINUTE), 1)
-        b = float(self.rng.uniform(0, 360))
-        lat = [lat0]
-        lon = [lon0]
-        for _ in range(steps):
-            nlat, nlon = offset(lat[-1], lon[-1], b + self.rng.normal(0, 20), self.rng.uniform(0.3, 1.2) * 1852 / 6)
-            if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
-                nlat, nlon = lat[-1], lon[-1]
-            lat.append(float(nlat))
-            lon.append(float(nlon))
+        lat, lon = self._walk(lat0, lon0, steps, float(self.rng.uniform(0, 360)), 20.0, (0.3, 1.2))
         times = t0 + np.arange(steps + 1) * 10 * MINUTE
         self.builder.timed(mover, lat, lon, times, SART_ACTIVE, np.float32(np.nan))
         self.truth.append(
             TruthEvent(
-                "distress_beacon", t0, int(times[-1]), [mmsi], distress=True,
+                "distress_beacon",
+                t0,
+                int(times[-1]),
+                [mmsi],
+                distress=True,
                 positions=[(t0, lat[0], lon[0]), (int(times[-1]), lat[-1], lon[-1])],
                 details={"mover": mover, "beacon": kind},
             )
@@ -290,6 +369,7 @@ class Injector:
         meet = int((self.rng.uniform(0.5, 0.9) if short else self.rng.uniform(2.3, 4.0)) * HOUR)
         t_meet = self._when(meet + 4 * HOUR)
         mother, mship = self._small_boat(True, cls="A", role="fishing")
+        assert mship is not None  # asked for one with AIS
         mship.length_m = float(self.rng.uniform(25, 45))
         self.movers.length_m[mother] = mship.length_m
         self.movers.classification[mother] = "fishing"
@@ -298,21 +378,14 @@ class Injector:
         plat, plon = port.lat, port.lon
         # Both come from afar and time their arrival; mother from a port, craft from the coast.
         for mover, (olat, olon), speed in ((mother, (plat, plon), 9.0), (craft, (clat, clon), 7.0)):
-            lat, lon = self.router.route(olat, olon, mlat, mlon)
-            d = distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum()
+            rlat, rlon = self.router.route(olat, olon, mlat, mlon)
+            d = distance_m(rlat[:-1], rlon[:-1], rlat[1:], rlon[1:]).sum()
             t_go = t_meet - int(d / (speed * 1852 / 3600) * 1000)
-            self.builder.path(mover, lat, lon, t_go, speed)
+            self.builder.path(mover, rlat, rlon, t_go, speed)
         # Together: drift slowly side by side (craft ~60 m off the mother's beam).
         steps = max(meet // (10 * MINUTE), 2)
         b = float(self.rng.uniform(0, 360))
-        lat = [mlat]
-        lon = [mlon]
-        for _ in range(steps):
-            nlat, nlon = offset(lat[-1], lon[-1], b + self.rng.normal(0, 25), self.rng.uniform(0.3, 1.2) * 1852 / 6)
-            if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
-                nlat, nlon = lat[-1], lon[-1]
-            lat.append(float(nlat))
-            lon.append(float(nlon))
+        lat, lon = self._walk(mlat, mlon, steps, b, 25.0, (0.3, 1.2))
         times = t_meet + np.arange(steps + 1) * 10 * MINUTE
         self.builder.timed(mother, lat, lon, times, FISHING)
         clat2, clon2 = offset(np.array(lat), np.array(lon), b + 90, 60.0)
@@ -324,9 +397,16 @@ class Injector:
         self._voyage(craft, float(clat2[-1]), float(clon2[-1]), llat, llon, t_part, 6.0)
         self.truth.append(
             TruthEvent(
-                "encounter", t_meet, t_part, self._mmsi(mother) + self._mmsi(craft),
+                "encounter",
+                t_meet,
+                t_part,
+                self._mmsi(mother) + self._mmsi(craft),
                 positions=[(t_meet, lat[0], lon[0]), (t_part, lat[-1], lon[-1])],
-                details={"variant": "small_craft_alongside" if short else "vessel_encounter", "mover": mother, "movers": [mother, craft]},
+                details={
+                    "variant": "small_craft_alongside" if short else "vessel_encounter",
+                    "mover": mother,
+                    "movers": [mother, craft],
+                },
             )
         )
 
@@ -334,27 +414,25 @@ class Injector:
         """Slow for hours off a departure coast at night, then back."""
         coast, clat, clon = self._coast_point(departure=True)
         lat0, lon0 = self._sea_point_off(clat, clon, 3, 10)
-        mover, _ = self._small_boat(True, cls="B" if self.rng.random() < 0.6 else "A", role="fishing")
+        mover, _ = self._small_boat(
+            True, cls="B" if self.rng.random() < 0.6 else "A", role="fishing"
+        )
         hours = float(self.rng.uniform(3, 6))
         t0 = self._when(int((hours + 2) * HOUR), night=True)
         t_in = self._voyage(mover, clat, clon, lat0, lon0, t0 - 40 * MINUTE, 6.0)
         t0 = max(t0, t_in)
         steps = int(hours * 6)
-        lat = [lat0]
-        lon = [lon0]
-        for _ in range(steps):
-            nlat, nlon = offset(lat[-1], lon[-1], self.rng.uniform(0, 360), self.rng.uniform(50, 450))
-            if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
-                nlat, nlon = lat[-1], lon[-1]
-            lat.append(float(nlat))
-            lon.append(float(nlon))
+        lat, lon = self._walk(lat0, lon0, steps, 0.0, 180.0, (0.15, 1.35))
         times = t0 + np.arange(steps + 1) * 10 * MINUTE
         self.builder.timed(mover, lat, lon, times, UNDER_WAY)
         t1 = int(times[-1])
         self._voyage(mover, lat[-1], lon[-1], clat, clon, t1, 6.0)
         self.truth.append(
             TruthEvent(
-                "loitering", t0, t1, self._mmsi(mover),
+                "loitering",
+                t0,
+                t1,
+                self._mmsi(mover),
                 positions=[(t0, lat0, lon0), (t1, lat[-1], lon[-1])],
                 details={"mover": mover, "coast": coast},
             )
@@ -362,12 +440,20 @@ class Injector:
 
     def _dark_target(self) -> None:
         """A boat with no AIS crossing sensor coverage (a fast smuggling boat or a dark fisher)."""
-        sensors = [s for s in self.scenario.sensors if s.kind in ("radar", "patrol", "aircraft", "satellite")]
+        sensors = [
+            s
+            for s in self.scenario.sensors
+            if s.kind in ("radar", "patrol", "aircraft", "satellite")
+        ]
         if not sensors:
             return
         s = sensors[int(self.rng.integers(len(sensors)))]
-        lat0, lon0 = self._sea_point_off(s.lat, s.lon, 0.2 * min(s.range_nm, 30), 0.8 * min(s.range_nm, 30))
-        lat1, lon1 = self._sea_point_off(s.lat, s.lon, 0.2 * min(s.range_nm, 30), 0.8 * min(s.range_nm, 30))
+        lat0, lon0 = self._sea_point_off(
+            s.lat, s.lon, 0.2 * min(s.range_nm, 30), 0.8 * min(s.range_nm, 30)
+        )
+        lat1, lon1 = self._sea_point_off(
+            s.lat, s.lon, 0.2 * min(s.range_nm, 30), 0.8 * min(s.range_nm, 30)
+        )
         mover, _ = self._small_boat(False)
         t0 = self._when(3 * HOUR)
         t1 = self._voyage(mover, lat0, lon0, lat1, lon1, t0, float(self.rng.uniform(6, 25)))
@@ -376,7 +462,10 @@ class Injector:
     def _ais_gap(self) -> None:
         """A ship under way switches its transponder off for hours while in coverage."""
         legs = self._legs()
-        movers = np.array([m for m, s in self.fleet.ships.items() if s.role in ("cargo", "tanker", "fishing")], np.int32)
+        movers = np.array(
+            [m for m, s in self.fleet.ships.items() if s.role in ("cargo", "tanker", "fishing")],
+            np.int32,
+        )
         if movers.size == 0:
             return
         for _ in range(40):
@@ -395,8 +484,14 @@ class Injector:
             self.overrides.silent.append((int(m), t0, t0 + dur))
             self.truth.append(
                 TruthEvent(
-                    "ais_gap", t0, t0 + dur, self._mmsi(int(m)),
-                    positions=[(t0, float(lat[0]), float(lon[0])), (t0 + dur, float(lat[2]), float(lon[2]))],
+                    "ais_gap",
+                    t0,
+                    t0 + dur,
+                    self._mmsi(int(m)),
+                    positions=[
+                        (t0, float(lat[0]), float(lon[0])),
+                        (t0 + dur, float(lat[2]), float(lon[2])),
+                    ],
                     details={"mover": int(m)},
                 )
             )
@@ -422,7 +517,11 @@ class Injector:
             vship = self.fleet.ships[victim]
             legs = self._legs()
             leg = legs.find(np.array([victim], np.int32), np.array([t0], np.int64))
-            vlat, vlon = legs.locate(leg, np.array([t0])) if leg[0] >= 0 else (np.array([0.0]), np.array([0.0]))
+            vlat, vlon = (
+                legs.locate(leg, np.array([t0]))
+                if leg[0] >= 0
+                else (np.array([0.0]), np.array([0.0]))
+            )
             # The clone sails a lane far from the real ship (≥ 100 km): impossible to be both.
             for _ in range(30):
                 _, clat, clon = self._coast_point(departure=bool(self.rng.random() < 0.5))
@@ -435,11 +534,16 @@ class Injector:
             self.fleet.ships[mover] = clone
             end = self._voyage(mover, lat0, lon0, lat1, lon1, t0, 11.0)
             t1 = min(end, self.end)
-            self.truth.append(TruthEvent(
-                "identity_spoofing", t0, t1, [vship.mmsi],
-                positions=[(t0, lat0, lon0), (t1, lat1, lon1)],
-                details={"variant": variant, "mover": mover, "genuine_mover": victim},
-            ))
+            self.truth.append(
+                TruthEvent(
+                    "identity_spoofing",
+                    t0,
+                    t1,
+                    [vship.mmsi],
+                    positions=[(t0, lat0, lon0), (t1, lat1, lon1)],
+                    details={"variant": variant, "mover": mover, "genuine_mover": victim},
+                )
+            )
         elif variant == "invalid_mmsi":
             _, clat, clon = self._coast_point(departure=True)
             lat0, lon0 = self._sea_point_off(clat, clon, 5, 30)
@@ -451,11 +555,16 @@ class Injector:
             end = self._voyage(mover, lat0, lon0, lat1, lon1, t0, 7.0)
             self.builder.stay(mover, lat1, lon1, end, end + HOUR, UNDER_WAY)
             t1 = min(end + HOUR, self.end)
-            self.truth.append(TruthEvent(
-                "identity_spoofing", t0, t1, [ship.mmsi],
-                positions=[(t0, lat0, lon0), (t1, lat1, lon1)],
-                details={"variant": variant, "mover": mover},
-            ))
+            self.truth.append(
+                TruthEvent(
+                    "identity_spoofing",
+                    t0,
+                    t1,
+                    [ship.mmsi],
+                    positions=[(t0, lat0, lon0), (t1, lat1, lon1)],
+                    details={"variant": variant, "mover": mover},
+                )
+            )
         else:
             victim = victims[int(self.rng.integers(len(victims)))]
             ship = self.fleet.ships[victim]
@@ -465,16 +574,27 @@ class Injector:
                 new = ship_for_role(self.rng, Fleet(), ship.role, ship.flag, "A")
                 ship.renames.append((int(t), new.name, new.callsign, new.imo))
             legs = self._legs()
-            self.truth.append(TruthEvent(
-                "identity_spoofing", int(times[0]), t1, [ship.mmsi],
-                positions=_positions(legs, victim, [int(times[0]), t1]),
-                details={"variant": variant, "mover": victim, "names": [r[1] for r in ship.renames]},
-            ))
+            self.truth.append(
+                TruthEvent(
+                    "identity_spoofing",
+                    int(times[0]),
+                    t1,
+                    [ship.mmsi],
+                    positions=_positions(legs, victim, [int(times[0]), t1]),
+                    details={
+                        "variant": variant,
+                        "mover": victim,
+                        "names": [r[1] for r in ship.renames],
+                    },
+                )
+            )
 
     def _position_spoofing(self) -> None:
         """Reported positions that jump tens of miles, or sit on land, for a while."""
         legs = self._legs()
-        movers = [m for m, s in self.fleet.ships.items() if s.role in ("cargo", "tanker") and s.cls == "A"]
+        movers = [
+            m for m, s in self.fleet.ships.items() if s.role in ("cargo", "tanker") and s.cls == "A"
+        ]
         if not movers:
             return
         m = movers[int(self.rng.integers(len(movers)))]
@@ -485,26 +605,37 @@ class Injector:
             return
         if self.rng.random() < 0.5:
             jump_nm = float(self.rng.uniform(30, 100))
-            lat, lon = offset(pos[0][1], pos[0][2], self.rng.uniform(0, 360), jump_nm * NM)
-            dlat, dlon = float(lat) - pos[0][1], float(lon) - pos[0][2]
+            lat, lon = step(pos[0][1], pos[0][2], self.rng.uniform(0, 360), jump_nm * NM)
+            dlat, dlon = lat - pos[0][1], lon - pos[0][2]
             self.overrides.shift.append((m, t0, t0 + dur, dlat, dlon))
             variant, extra = "jump", {"jump_nm": round(jump_nm, 1)}
-            where = [(t0, pos[0][1] + dlat, pos[0][2] + dlon), (t0 + dur, pos[1][1] + dlat, pos[1][2] + dlon)]
+            where = [
+                (t0, pos[0][1] + dlat, pos[0][2] + dlon),
+                (t0 + dur, pos[1][1] + dlat, pos[1][2] + dlon),
+            ]
         else:
             lat, lon = self._land_point()
             self.overrides.fixed.append((m, t0, t0 + dur, lat, lon))
             variant, extra = "on_land", {}
             where = [(t0, lat, lon), (t0 + dur, lat, lon)]
-        self.truth.append(TruthEvent(
-            "position_spoofing", t0, t0 + dur, self._mmsi(m), positions=where,
-            details={"variant": variant, "mover": m, **extra},
-        ))
+        self.truth.append(
+            TruthEvent(
+                "position_spoofing",
+                t0,
+                t0 + dur,
+                self._mmsi(m),
+                positions=where,
+                details={"variant": variant, "mover": m, **extra},
+            )
+        )
 
     def _land_point(self) -> tuple[float, float]:
         """A point inland (5–30 km from a port), e.g. an airport a spoofer copies."""
         for _ in range(200):
             p = self.scenario.ports[int(self.rng.integers(len(self.scenario.ports)))]
-            lat, lon = offset(p.lat, p.lon, self.rng.uniform(0, 360), self.rng.uniform(5, 30) * 1000)
+            lat, lon = offset(
+                p.lat, p.lon, self.rng.uniform(0, 360), self.rng.uniform(5, 30) * 1000
+            )
             if self.is_land(np.array([lat]), np.array([lon]))[0]:
                 return float(lat), float(lon)
         west, east, south, north = self.scenario.region

@@ -22,13 +22,28 @@ from watchkeeper.sim.simulate import Simulation
 __all__ = ["start_demo_feed"]
 
 
-def start_demo_feed(settings: Settings, scenario: str, *, vessels: int | None = None, speed: float = 1.0, hours: float = 24.0, seed: int = 1) -> str:
+def start_demo_feed(
+    settings: Settings,
+    scenario: str,
+    *,
+    vessels: int | None = None,
+    speed: float = 1.0,
+    hours: float = 24.0,
+    seed: int = 1,
+) -> str:
     """Start playing `scenario` from now on a loopback port; returns its HOST:PORT."""
     from watchkeeper.geo.landmask import land_mask
 
     sc = load_scenario(scenario)
     now = int(time.time() * 1000)
-    sim = Simulation(sc, now - now % 1000, hours, sc.vessels if vessels is None else vessels, seed, land_mask(settings.geo_dir).is_land)
+    sim = Simulation(
+        sc,
+        now - now % 1000,
+        hours,
+        sc.vessels if vessels is None else vessels,
+        seed,
+        land_mask(settings.geo_dir).is_land,
+    )
     bound: list[int] = []
     ready = threading.Event()
     failed: list[BaseException] = []
@@ -47,5 +62,7 @@ def start_demo_feed(settings: Settings, scenario: str, *, vessels: int | None = 
     threading.Thread(target=run, name="demo-feed", daemon=True).start()
     ready.wait(30)
     if failed or not bound:
-        raise ConfigError(f"demo scenario {scenario}: the feed did not start: {failed[0] if failed else 'timeout'}")
+        raise ConfigError(
+            f"demo scenario {scenario}: the feed did not start: {failed[0] if failed else 'timeout'}"
+        )
     return f"127.0.0.1:{bound[0]}"

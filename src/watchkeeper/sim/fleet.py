@@ -94,20 +94,72 @@ CALLSIGN_PREFIX: Final[dict[str, tuple[str, ...]]] = {
 
 _WORDS: Final = {
     "cargo": (
-        "NORDIC", "ATLANTIC", "MED", "OCEAN", "STAR", "EXPRESS", "TRADER", "PIONEER", "GLORY",
-        "CARRIER", "SPIRIT", "HORIZON", "EAGLE", "FORTUNE", "VENTURE", "BRIDGE", "HARMONY",
+        "NORDIC",
+        "ATLANTIC",
+        "MED",
+        "OCEAN",
+        "STAR",
+        "EXPRESS",
+        "TRADER",
+        "PIONEER",
+        "GLORY",
+        "CARRIER",
+        "SPIRIT",
+        "HORIZON",
+        "EAGLE",
+        "FORTUNE",
+        "VENTURE",
+        "BRIDGE",
+        "HARMONY",
     ),
     "tanker": (
-        "PETRO", "GAS", "CHEM", "OIL", "SEAWAYS", "PRIDE", "ENERGY", "NAVIGATOR", "QUEEN",
-        "LADY", "VOYAGER", "DYNASTY", "OLYMPIC", "AEGEAN", "IONIAN",
+        "PETRO",
+        "GAS",
+        "CHEM",
+        "OIL",
+        "SEAWAYS",
+        "PRIDE",
+        "ENERGY",
+        "NAVIGATOR",
+        "QUEEN",
+        "LADY",
+        "VOYAGER",
+        "DYNASTY",
+        "OLYMPIC",
+        "AEGEAN",
+        "IONIAN",
     ),
     "fishing": (
-        "SIDI", "EL AMINE", "NOUR", "SALEM", "MOHAMED", "ESSALEM", "FATMA", "SANTA ROSALIA",
-        "NUOVO", "MARIA", "PADRE PIO", "GIUSEPPE", "ANTONINO", "ROSARIO", "MAR", "BAHR",
+        "SIDI",
+        "EL AMINE",
+        "NOUR",
+        "SALEM",
+        "MOHAMED",
+        "ESSALEM",
+        "FATMA",
+        "SANTA ROSALIA",
+        "NUOVO",
+        "MARIA",
+        "PADRE PIO",
+        "GIUSEPPE",
+        "ANTONINO",
+        "ROSARIO",
+        "MAR",
+        "BAHR",
     ),
     "pleasure": (
-        "BLUE", "SUNSET", "DOLCE VITA", "ALBATROS", "SIRENA", "ONDA", "LIBECCIO", "MAESTRALE",
-        "ZEPHYR", "AURORA", "MISTRAL", "SEA BREEZE",
+        "BLUE",
+        "SUNSET",
+        "DOLCE VITA",
+        "ALBATROS",
+        "SIRENA",
+        "ONDA",
+        "LIBECCIO",
+        "MAESTRALE",
+        "ZEPHYR",
+        "AURORA",
+        "MISTRAL",
+        "SEA BREEZE",
     ),
 }
 
@@ -178,7 +230,11 @@ def ship_for_role(
     # Lengths are skewed towards the small end, as real fleets are.
     length = round(lo + (hi - lo) * float(rng.beta(1.6, 3.0)), 1)
     words = _WORDS.get(role, _WORDS["cargo"])
-    name = f"{rng.choice(words)} {rng.choice(words)}" if role in ("cargo", "tanker") else str(rng.choice(words))
+    name = (
+        f"{rng.choice(words)} {rng.choice(words)}"
+        if role in ("cargo", "tanker")
+        else str(rng.choice(words))
+    )
     if role == "fishing" or rng.random() < 0.3:
         name = f"{name} {int(rng.integers(1, 30))}"
     if role == "patrol":

@@ -14,7 +14,7 @@ from typing import Final
 
 import numpy as np
 
-from watchkeeper.sim.legs import KNOT_MS, LegBuilder, bearing_deg, distance_m, offset
+from watchkeeper.sim.legs import KNOT_MS, LegBuilder, bearing_deg, distance_m, step
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.scenario import Land, Scenario
 from watchkeeper.sim.truth import TruthEvent
@@ -62,16 +62,23 @@ def side_of(land: Land, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.where(cross > 0, 1, -1)
 
 
-def _inland(is_land: IsLand, lat: float, lon: float, bearing: float, km: float) -> tuple[float, float] | None:
-    p = offset(lat, lon, bearing, km * 1000)
-    if is_land(np.atleast_1d(p[0]), np.atleast_1d(p[1]))[0]:
-        return float(p[0]), float(p[1])
+def _inland(
+    is_land: IsLand, lat: float, lon: float, bearing: float, km: float
+) -> tuple[float, float] | None:
+    p = step(lat, lon, bearing, km * 1000)
+    if is_land(np.array([p[0]]), np.array([p[1]]))[0]:
+        return p
     return None
 
 
 def plan_land(
-    scenario: Scenario, builder: LegBuilder, movers: Movers, start: int, end: int,
-    rng: np.random.Generator, is_land: IsLand,
+    scenario: Scenario,
+    builder: LegBuilder,
+    movers: Movers,
+    start: int,
+    end: int,
+    rng: np.random.Generator,
+    is_land: IsLand,
 ) -> list[TruthEvent]:
     """Add the border's traffic, patrols and injected crossings; returns the crossings' truth."""
     land = scenario.land
@@ -81,7 +88,7 @@ def plan_land(
     _patrols(land, builder, movers, start, end, rng, is_land)
     per_day = scenario.behaviours.get("border_crossing", 0)
     count = max(1, round(per_day * (end - start) / (24 * HOUR))) if per_day else 0
-    truth = []
+    truth: list[TruthEvent] = []
     for _ in range(count * 10):
         if len(truth) == count:
             break
@@ -95,34 +102,74 @@ def _normal(land: Land, lat: float, lon: float) -> float:
     """Bearing pointing into side A at the border point nearest (lat, lon)."""
     blat, blon = _line(land)
     d = distance_m(blat, blon, lat, lon)
-    i = int(min(np.argmin(d), len(blat) - 2))
+    i = min(int(np.argmin(d)), len(blat) - 2)
     return float(bearing_deg(blat[i], blon[i], blat[i + 1], blon[i + 1]) - 90.0) % 360
 
 
-def _official(land: Land, builder: LegBuilder, movers: Movers, start: int, end: int, rng: np.random.Generator, is_land: IsLand) -> None:
+def _official(
+    land: Land,
+    builder: LegBuilder,
+    movers: Movers,
+    start: int,
+    end: int,
+    rng: np.random.Generator,
+    is_land: IsLand,
+) -> None:
     hours = (end - start + HOUR) / HOUR
     for post in land.crossings:
         into_a = _normal(land, post.lat, post.lon)
-        for kind, rate in (("vehicle", land.vehicles_per_hour), ("person", land.pedestrians_per_hour)):
+        for kind, rate in (
+            ("vehicle", land.vehicles_per_hour),
+            ("person", land.pedestrians_per_hour),
+        ):
             n = int(rng.poisson(rate * hours))
             for t_arrive in np.sort(rng.integers(start - HOUR, end, n)):
                 towards_b = rng.random() < 0.5
-                far = _inland(is_land, post.lat, post.lon, into_a if towards_b else into_a + 180, rng.uniform(5, 10))
-                beyond = _inland(is_land, post.lat, post.lon, into_a + 180 if towards_b else into_a, rng.uniform(5, 10))
+                far = _inland(
+                    is_land,
+                    post.lat,
+                    post.lon,
+                    into_a if towards_b else into_a + 180,
+                    rng.uniform(5, 10),
+                )
+                beyond = _inland(
+                    is_land,
+                    post.lat,
+                    post.lon,
+                    into_a + 180 if towards_b else into_a,
+                    rng.uniform(5, 10),
+                )
                 if far is None or beyond is None:
                     continue
                 speed = _VEHICLE_KN if kind == "vehicle" else _FOOT_KN
-                mover = movers.add(float(rng.uniform(4, 6)) if kind == "vehicle" else 1.7, kind, on_land=True, ais=False)
-                gate = offset(post.lat, post.lon, rng.uniform(0, 360), rng.uniform(0, 150))
+                mover = movers.add(
+                    float(rng.uniform(4, 6)) if kind == "vehicle" else 1.7,
+                    kind,
+                    on_land=True,
+                    ais=False,
+                )
+                gate = step(post.lat, post.lon, rng.uniform(0, 360), rng.uniform(0, 150))
                 d_in = float(distance_m(far[0], far[1], gate[0], gate[1]))
                 t0 = int(t_arrive) - int(d_in / (speed * KNOT_MS) * 1000)
-                wait = int(rng.uniform(15, 90) * MINUTE if kind == "vehicle" else rng.uniform(10, 40) * MINUTE)
+                wait = int(
+                    rng.uniform(15, 90) * MINUTE
+                    if kind == "vehicle"
+                    else rng.uniform(10, 40) * MINUTE
+                )
                 t_in = builder.path(mover, [far[0], gate[0]], [far[1], gate[1]], t0, speed)
-                builder.stay(mover, float(gate[0]), float(gate[1]), t_in, t_in + wait, 0)
+                builder.stay(mover, gate[0], gate[1], t_in, t_in + wait, 0)
                 builder.path(mover, [gate[0], beyond[0]], [gate[1], beyond[1]], t_in + wait, speed)
 
 
-def _patrols(land: Land, builder: LegBuilder, movers: Movers, start: int, end: int, rng: np.random.Generator, is_land: IsLand) -> None:
+def _patrols(
+    land: Land,
+    builder: LegBuilder,
+    movers: Movers,
+    start: int,
+    end: int,
+    rng: np.random.Generator,
+    is_land: IsLand,
+) -> None:
     for _ in range(land.patrols):
         mover = movers.add(5.0, "vehicle", on_land=True, ais=False)
         side = 1 if rng.random() < 0.5 else -1
@@ -143,7 +190,15 @@ def _patrols(land: Land, builder: LegBuilder, movers: Movers, start: int, end: i
             t += pause
 
 
-def _crossing(land: Land, builder: LegBuilder, movers: Movers, start: int, end: int, rng: np.random.Generator, is_land: IsLand) -> TruthEvent | None:
+def _crossing(
+    land: Land,
+    builder: LegBuilder,
+    movers: Movers,
+    start: int,
+    end: int,
+    rng: np.random.Generator,
+    is_land: IsLand,
+) -> TruthEvent | None:
     lat, lon, b = border_point(land, float(rng.uniform(0.02, 0.98)))
     posts = np.array([(c.lat, c.lon) for c in land.crossings])
     if distance_m(posts[:, 0], posts[:, 1], lat, lon).min() < 5_000:
@@ -159,8 +214,17 @@ def _crossing(land: Land, builder: LegBuilder, movers: Movers, start: int, end: 
     vehicle = rng.random() < 0.35
     speed = _OFFROAD_KN if vehicle else _FOOT_KN
     people = int(rng.integers(1, 4)) if vehicle else int(rng.integers(3, 16))
-    mover = movers.add(5.0 if vehicle else 1.7 * min(people, 4), "vehicle" if vehicle else "person", on_land=True, ais=False)
-    duration = int((distance_m(src[0], src[1], lat, lon) + distance_m(lat, lon, dst[0], dst[1])) / (speed * KNOT_MS) * 1000)
+    mover = movers.add(
+        5.0 if vehicle else 1.7 * min(people, 4),
+        "vehicle" if vehicle else "person",
+        on_land=True,
+        ais=False,
+    )
+    duration = int(
+        (distance_m(src[0], src[1], lat, lon) + distance_m(lat, lon, dst[0], dst[1]))
+        / (speed * KNOT_MS)
+        * 1000
+    )
     for _ in range(50):
         t0 = int(rng.integers(start, max(start + 1, end - duration)))
         local_h = (t0 / HOUR + lon / 15) % 24
@@ -170,9 +234,16 @@ def _crossing(land: Land, builder: LegBuilder, movers: Movers, start: int, end: 
     t1 = builder.path(mover, [lat, dst[0]], [lon, dst[1]], t_cross, speed)
     countries = (land.side_a, land.side_b) if a_to_b else (land.side_b, land.side_a)
     return TruthEvent(
-        "border_crossing", t0, min(t1, end),
+        "border_crossing",
+        t0,
+        min(t1, end),
         positions=[(t0, src[0], src[1]), (t_cross, lat, lon), (t1, dst[0], dst[1])],
-        details={"mover": mover, "mode": "vehicle" if vehicle else "foot", "people": people,
-                 "direction": f"{countries[0]}->{countries[1]}", "crossing_lat": round(lat, 5),
-                 "crossing_lon": round(lon, 5)},
+        details={
+            "mover": mover,
+            "mode": "vehicle" if vehicle else "foot",
+            "people": people,
+            "direction": f"{countries[0]}->{countries[1]}",
+            "crossing_lat": round(lat, 5),
+            "crossing_lon": round(lon, 5),
+        },
     )

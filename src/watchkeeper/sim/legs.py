@@ -28,6 +28,7 @@ __all__ = [
     "distance_m",
     "grid_times",
     "offset",
+    "step",
 ]
 
 NM: Final = 1852.0  # metres per nautical mile
@@ -37,7 +38,9 @@ _R: Final = 6371008.8  # mean Earth radius, metres
 F64 = npt.NDArray[np.float64]
 
 
-def distance_m(lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat1: npt.ArrayLike, lon1: npt.ArrayLike) -> F64:
+def distance_m(
+    lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat1: npt.ArrayLike, lon1: npt.ArrayLike
+) -> F64:
     """Great-circle (haversine) distance in metres, element-wise."""
     p0, p1 = np.radians(lat0), np.radians(lat1)
     dp = p1 - p0
@@ -46,7 +49,9 @@ def distance_m(lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat1: npt.ArrayLike, lo
     return np.asarray(2 * _R * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), np.float64)
 
 
-def bearing_deg(lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat1: npt.ArrayLike, lon1: npt.ArrayLike) -> F64:
+def bearing_deg(
+    lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat1: npt.ArrayLike, lon1: npt.ArrayLike
+) -> F64:
     """Initial true bearing from point 0 to point 1, in [0, 360)."""
     p0, p1 = np.radians(lat0), np.radians(lat1)
     dl = np.radians(np.asarray(lon1, np.float64) - np.asarray(lon0, np.float64))
@@ -55,13 +60,21 @@ def bearing_deg(lat0: npt.ArrayLike, lon0: npt.ArrayLike, lat1: npt.ArrayLike, l
     return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0, np.float64)
 
 
-def offset(lat: npt.ArrayLike, lon: npt.ArrayLike, bearing: npt.ArrayLike, metres: npt.ArrayLike) -> tuple[F64, F64]:
+def offset(
+    lat: npt.ArrayLike, lon: npt.ArrayLike, bearing: npt.ArrayLike, metres: npt.ArrayLike
+) -> tuple[F64, F64]:
     """The point `metres` away along `bearing` (local flat-Earth step: for short distances)."""
     b = np.radians(bearing)
     lat = np.asarray(lat, np.float64)
     dlat = np.asarray(metres) * np.cos(b) / _R
     dlon = np.asarray(metres) * np.sin(b) / (_R * np.cos(np.radians(lat)))
     return lat + np.degrees(dlat), np.asarray(lon, np.float64) + np.degrees(dlon)
+
+
+def step(lat: float, lon: float, bearing: float, metres: float) -> tuple[float, float]:
+    """`offset` for one point, as plain floats."""
+    la, lo = offset(lat, lon, bearing, metres)
+    return float(la), float(lo)
 
 
 @dataclass
@@ -106,7 +119,9 @@ class Legs:
         lon = self.lon0[leg] + f * (self.lon1[leg] - self.lon0[leg])
         return lat, lon
 
-    def find(self, mover: npt.NDArray[np.int32], ts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    def find(
+        self, mover: npt.NDArray[np.int32], ts: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
         """The leg each (mover, time) falls on, or -1 where the mover has no leg then."""
         # Legs are sorted by (mover, t0): one searchsorted on a combined key finds them.
         key = self.mover.astype(np.int64) * _SPAN + (self.t0 - _EPOCH0)
@@ -168,37 +183,50 @@ class LegBuilder:
     _hoff: list[npt.NDArray[np.float32]] = field(default_factory=list)
 
     def path(
-        self, mover: int, lat: npt.ArrayLike, lon: npt.ArrayLike, t_start: int, speed_kn: float,
-        status: int = 0, heading_off: float = 0.0,
+        self,
+        mover: int,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        t_start: int,
+        speed_kn: float,
+        status: int = 0,
+        heading_off: float = 0.0,
     ) -> int:
         """Sail through the points at a constant speed from `t_start`; returns the arrival time."""
-        lat = np.asarray(lat, np.float64)
-        lon = np.asarray(lon, np.float64)
-        if lat.shape[0] < 2:
+        la = np.asarray(lat, np.float64)
+        lo = np.asarray(lon, np.float64)
+        if la.shape[0] < 2:
             return t_start
-        d = distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-        t = t_start + np.concatenate([[0], np.cumsum(d / (speed_kn * KNOT_MS) * 1000.0)]).astype(np.int64)
-        self.timed(mover, lat, lon, t, status, heading_off)
+        d = distance_m(la[:-1], lo[:-1], la[1:], lo[1:])
+        t = t_start + np.concatenate([[0], np.cumsum(d / (speed_kn * KNOT_MS) * 1000.0)]).astype(
+            np.int64
+        )
+        self.timed(mover, la, lo, t, status, heading_off)
         return int(t[-1])
 
     def timed(
-        self, mover: int, lat: npt.ArrayLike, lon: npt.ArrayLike, t: npt.ArrayLike,
-        status: int | npt.ArrayLike = 0, heading_off: float | npt.ArrayLike = 0.0,
+        self,
+        mover: int,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        t: npt.ArrayLike,
+        status: int | npt.ArrayLike = 0,
+        heading_off: float | npt.ArrayLike = 0.0,
     ) -> None:
         """Waypoints with their own times (strictly increasing); legs join consecutive ones."""
-        lat = np.asarray(lat, np.float64)
-        lon = np.asarray(lon, np.float64)
-        t = np.asarray(t, np.int64)
-        keep = np.concatenate([[True], np.diff(t) > 0])
-        lat, lon, t = lat[keep], lon[keep], t[keep]
-        n = t.shape[0] - 1
+        tt = np.asarray(t, np.int64)
+        keep = np.concatenate([[True], np.diff(tt) > 0])
+        la = np.asarray(lat, np.float64)[keep]
+        lo = np.asarray(lon, np.float64)[keep]
+        tt = tt[keep]
+        n = tt.shape[0] - 1
         if n < 1:
             return
         self._mover.append(np.full(n, mover, np.int32))
-        self._t0.append(t[:-1])
-        self._t1.append(t[1:])
-        self._lat.append((lat[:-1], lat[1:]))
-        self._lon.append((lon[:-1], lon[1:]))
+        self._t0.append(tt[:-1])
+        self._t1.append(tt[1:])
+        self._lat.append((la[:-1], la[1:]))
+        self._lon.append((lo[:-1], lo[1:]))
         self._status.append(np.broadcast_to(np.asarray(status, np.int8), (n,)).copy())
         self._hoff.append(np.broadcast_to(np.asarray(heading_off, np.float32), (n,)).copy())
 
@@ -213,15 +241,32 @@ class LegBuilder:
 
     def rollback(self, mark: int) -> None:
         """Forget every waypoint added since `mark`: a plan that could not be completed."""
-        for parts in (self._mover, self._t0, self._t1, self._lat, self._lon, self._status, self._hoff):
+        for parts in (
+            self._mover,
+            self._t0,
+            self._t1,
+            self._lat,
+            self._lon,
+            self._status,
+            self._hoff,
+        ):
             del parts[mark:]
 
     def build(self) -> Legs:
         """All legs, sorted by (mover, t0)."""
         if not self._mover:
             e = np.empty(0)
-            return Legs(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int64),
-                        e, e, e, e, np.empty(0, np.int8), np.empty(0, np.float32))
+            return Legs(
+                np.empty(0, np.int32),
+                np.empty(0, np.int64),
+                np.empty(0, np.int64),
+                e,
+                e,
+                e,
+                e,
+                np.empty(0, np.int8),
+                np.empty(0, np.float32),
+            )
         mover = np.concatenate(self._mover)
         t0 = np.concatenate(self._t0)
         order = np.lexsort((t0, mover))

@@ -21,11 +21,15 @@ class Movers:
     """Physical movers: length, what a sensor would call them, and whether they send AIS."""
 
     length_m: list[float] = field(default_factory=list)
-    classification: list[str] = field(default_factory=list)  # small_craft, fishing, cargo, person, ...
+    classification: list[str] = field(
+        default_factory=list
+    )  # small_craft, fishing, cargo, person, ...
     on_land: list[bool] = field(default_factory=list)
     ais: list[bool] = field(default_factory=list)  # False: a dark target to every AIS receiver
 
-    def add(self, length_m: float, classification: str, *, on_land: bool = False, ais: bool = True) -> int:
+    def add(
+        self, length_m: float, classification: str, *, on_land: bool = False, ais: bool = True
+    ) -> int:
         """Register one mover; returns its index (its `mover` number in the legs)."""
         self.length_m.append(length_m)
         self.classification.append(classification)
@@ -41,7 +45,11 @@ class Movers:
     def __len__(self) -> int:
         return len(self.length_m)
 
-    def arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.str_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    def arrays(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.str_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+    ]:
         """(length_m, classification, on_land, ais) as arrays indexed by mover."""
         return (
             np.asarray(self.length_m, np.float64),

@@ -6,7 +6,6 @@ that is interrupted never leaves a file that looks finished.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +84,7 @@ def write_run(
         if truth is not None:
             summary.truth = write_truth(truth.with_name(truth.name + ".part"), sim.finished_truth())
         for final, part in parts:
-            os.replace(part, final)
+            part.replace(final)
     except OSError as exc:
         raise InputError(f"cannot write {exc.filename or 'output'}: {exc.strerror}") from None
     finally:

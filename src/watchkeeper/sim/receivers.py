@@ -45,15 +45,22 @@ class Stations:
         self.lat = np.array([r.lat for r in rx], np.float64)
         self.lon = np.array([r.lon for r in rx], np.float64)
         self.range_m = np.array([r.range_nm * NM for r in rx], np.float64)
-        self.skew_ms = np.array([r.clock_skew_s * 1000 for r in rx] + [0.0], np.float64).astype(np.int64)
+        self.skew_ms = np.array([r.clock_skew_s * 1000 for r in rx] + [0.0], np.float64).astype(
+            np.int64
+        )
         self.loss = scenario.message_loss
         self.duplicate = scenario.duplicate_rate
         self.satellite = scenario.satellite
         self.passes = satellite_passes(scenario, start, end, rng)
 
     def hear(
-        self, ts: npt.NDArray[np.int64], lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64],
-        rng: np.random.Generator, *, always: npt.NDArray[np.int32] | None = None,
+        self,
+        ts: npt.NDArray[np.int64],
+        lat: npt.NDArray[np.float64],
+        lon: npt.NDArray[np.float64],
+        rng: np.random.Generator,
+        *,
+        always: npt.NDArray[np.int32] | None = None,
     ) -> Receptions:
         """Receptions of transmissions sent at `ts` from (`lat`, `lon`), ordered by arrival.
 
@@ -91,7 +98,9 @@ class Stations:
         return Receptions(tx, st, arrival, arrival + self.skew_ms[st])
 
 
-def satellite_passes(scenario: Scenario, start: int, end: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+def satellite_passes(
+    scenario: Scenario, start: int, end: int, rng: np.random.Generator
+) -> npt.NDArray[np.int64]:
     """(start, end) of each satellite pass over the region, sorted; none without a satellite."""
     sat = scenario.satellite
     if sat is None or sat.passes_per_day <= 0:

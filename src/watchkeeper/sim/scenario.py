@@ -134,7 +134,9 @@ class Sensor(_Model):
     error_m: float = Field(default=50.0, ge=0)  # position error (1 sigma)
     detection: Share = 0.9
     min_length_m: float = Field(default=0.0, ge=0)  # smaller targets are not seen
-    active: list[tuple[str, str]] = Field(default_factory=list)  # UTC "HH:MM" windows; empty = always
+    active: list[tuple[str, str]] = Field(
+        default_factory=list
+    )  # UTC "HH:MM" windows; empty = always
 
 
 class Coast(_Model):

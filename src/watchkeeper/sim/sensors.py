@@ -60,7 +60,12 @@ def active_mask(sensor: Sensor, ts: npt.NDArray[np.int64]) -> npt.NDArray[np.boo
 
 
 def observe(
-    legs: Legs, movers: Movers, sensors: Sequence[Sensor], w0: int, w1: int, rng: np.random.Generator
+    legs: Legs,
+    movers: Movers,
+    sensors: Sequence[Sensor],
+    w0: int,
+    w1: int,
+    rng: np.random.Generator,
 ) -> tuple[pa.Table, dict[int, set[str]]]:
     """Contacts of every sensor in [w0, w1) (CONTACTS schema, by time) and who each sensor saw."""
     length, classification, on_land, _ = movers.arrays()
@@ -106,24 +111,39 @@ def observe(
         ids = np.char.add(f"{sensor.id}-", np.char.zfill(m.astype(str), 5))
         for mover in np.unique(m):
             seen.setdefault(int(mover), set()).add(f"{sensor.id}-{int(mover):05d}")
-        tables.append(pa.table({
-            "contact_id": pa.array(ids.tolist(), pa.string()),
-            "sensor": pa.array([sensor.kind] * n, pa.string()),
-            "sensor_id": pa.array([sensor.id] * n, pa.string()),
-            "ts": pa.array(ts, pa.timestamp("ms", tz="UTC")),
-            "lat": pa.array(lat, pa.float64()),
-            "lon": pa.array(lon, pa.float64()),
-            "speed_kn": pa.array(np.round(speed, 1), pa.float32(), mask=np.full(n, snapshot)),
-            "course": pa.array(np.round(course, 1), pa.float32(), mask=np.full(n, snapshot)),
-            "length_m": pa.array(
-                np.round(length[m] * rng.normal(1.0, 0.2, n).clip(0.5, 1.5), 1), pa.float32(),
-                mask=np.full(n, sensor.kind == "camera"),
-            ),
-            "classification": pa.array(np.where(unknown, "unknown", classification[m]).tolist(), pa.string()),
-            "confidence": pa.array(
-                np.round(np.where(unknown, rng.uniform(0.2, 0.5, n), rng.uniform(0.6, 0.95, n)), 2), pa.float32()
-            ),
-        }))
+        tables.append(
+            pa.table(
+                {
+                    "contact_id": pa.array(ids.tolist(), pa.string()),
+                    "sensor": pa.array([sensor.kind] * n, pa.string()),
+                    "sensor_id": pa.array([sensor.id] * n, pa.string()),
+                    "ts": pa.array(ts, pa.timestamp("ms", tz="UTC")),
+                    "lat": pa.array(lat, pa.float64()),
+                    "lon": pa.array(lon, pa.float64()),
+                    "speed_kn": pa.array(
+                        np.round(speed, 1), pa.float32(), mask=np.full(n, snapshot)
+                    ),
+                    "course": pa.array(
+                        np.round(course, 1), pa.float32(), mask=np.full(n, snapshot)
+                    ),
+                    "length_m": pa.array(
+                        np.round(length[m] * rng.normal(1.0, 0.2, n).clip(0.5, 1.5), 1),
+                        pa.float32(),
+                        mask=np.full(n, sensor.kind == "camera"),
+                    ),
+                    "classification": pa.array(
+                        np.where(unknown, "unknown", classification[m]).tolist(), pa.string()
+                    ),
+                    "confidence": pa.array(
+                        np.round(
+                            np.where(unknown, rng.uniform(0.2, 0.5, n), rng.uniform(0.6, 0.95, n)),
+                            2,
+                        ),
+                        pa.float32(),
+                    ),
+                }
+            )
+        )
     if not tables:
         return schema.CONTACTS.empty_table(), seen
     table = pa.concat_tables(tables).combine_chunks().cast(schema.CONTACTS)

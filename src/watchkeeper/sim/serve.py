@@ -78,7 +78,11 @@ async def serve_feed(
             while (window := await queue.get()) is not None:
                 sent = 0
                 n = window.line_arrival.shape[0]
-                ends = np.append(window.line_offsets[1:], len(window.nmea)) if n else window.line_offsets
+                ends = (
+                    np.append(window.line_offsets[1:], len(window.nmea))
+                    if n
+                    else window.line_offsets
+                )
                 while sent < n:
                     due = int(np.searchsorted(window.line_arrival, sim_now(), side="right"))
                     if due > sent:

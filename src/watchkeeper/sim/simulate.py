@@ -30,7 +30,13 @@ from watchkeeper.sim.receivers import Stations
 from watchkeeper.sim.scenario import Scenario
 from watchkeeper.sim.sensors import observe
 from watchkeeper.sim.traffic import HOUR, MINUTE, TrafficPlanner
-from watchkeeper.sim.transmit import Overrides, Reports, position_reports, safety_reports, static_reports
+from watchkeeper.sim.transmit import (
+    Overrides,
+    Reports,
+    position_reports,
+    safety_reports,
+    static_reports,
+)
 from watchkeeper.sim.truth import TruthEvent
 from watchkeeper.sim.water import IsLand, SeaRouter, nearest_water
 
@@ -45,7 +51,9 @@ def parse_start(text: str) -> int:
     try:
         t = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"start {text!r}: expected an ISO 8601 time such as 2026-07-15T00:00:00Z") from None
+        raise ConfigError(
+            f"start {text!r}: expected an ISO 8601 time such as 2026-07-15T00:00:00Z"
+        ) from None
     if t.tzinfo is None:
         raise ConfigError(f"start {text!r}: give the time zone (Z for UTC)")
     return int(t.timestamp() * 1000)
@@ -95,19 +103,37 @@ class Simulation:
         self.stations = Stations(self.scenario, self.start, self.end, rng)
         if self.vessels:
             TrafficPlanner(
-                self.scenario, builder, self.movers, self.fleet, router, self.is_land, rng,
-                self.start, self.end,
+                self.scenario,
+                builder,
+                self.movers,
+                self.fleet,
+                router,
+                self.is_land,
+                rng,
+                self.start,
+                self.end,
             ).plan(self.vessels)
         injector = Injector(
-            self.scenario, builder, self.movers, self.fleet, self.overrides, router, self.is_land,
-            self.stations, rng, self.start, self.end,
+            self.scenario,
+            builder,
+            self.movers,
+            self.fleet,
+            self.overrides,
+            router,
+            self.is_land,
+            self.stations,
+            rng,
+            self.start,
+            self.end,
         )
         self.truth = injector.plan() if self.vessels else []
         self.dark = injector.dark
         if self.scenario.land is not None:
             from watchkeeper.sim.land import plan_land
 
-            self.truth += plan_land(self.scenario, builder, self.movers, self.start, self.end, rng, self.is_land)
+            self.truth += plan_land(
+                self.scenario, builder, self.movers, self.start, self.end, rng, self.is_land
+            )
         self.legs = builder.build()
         self._sightings: dict[int, set[str]] = {}
         self._seen: dict[str, tuple[int, int, float, float, float, float]] = {}
@@ -136,11 +162,16 @@ class Simulation:
             spans = [self._seen[c] for c in ids]
             first = min(spans, key=lambda s: s[0])
             last = max(spans, key=lambda s: s[1])
-            events.append(TruthEvent(
-                "dark_target", first[0], last[1], contact_ids=ids,
-                positions=[(first[0], first[2], first[3]), (last[1], last[4], last[5])],
-                details={"mover": mover, "length_m": round(self.movers.length_m[mover], 1)},
-            ))
+            events.append(
+                TruthEvent(
+                    "dark_target",
+                    first[0],
+                    last[1],
+                    contact_ids=ids,
+                    positions=[(first[0], first[2], first[3]), (last[1], last[4], last[5])],
+                    details={"mover": mover, "length_m": round(self.movers.length_m[mover], 1)},
+                )
+            )
         return events
 
     def _window(self, w0: int, w1: int, rng: np.random.Generator) -> Window:
@@ -175,10 +206,18 @@ class Simulation:
         rx = self.stations.hear(ts, lat, lon, rng, always=np.concatenate(always))
         channel = np.where(rng.random(rx.tx.shape[0]) < 0.5, ord("A"), ord("B")).astype(np.uint8)
         out = frame_sentences(allp, rx.tx, rx.stamped, rx.station, self.stations.ids, channel)
-        arrival = np.repeat(rx.arrival, np.diff(np.append(out.first_line, out.line_starts.shape[0])))
+        arrival = np.repeat(
+            rx.arrival, np.diff(np.append(out.first_line, out.line_starts.shape[0]))
+        )
         return Window(
-            w0, w1, out.data, arrival, out.line_starts, contacts,
-            sentences=int(out.line_starts.shape[0]), transmissions=int(ts.shape[0]),
+            w0,
+            w1,
+            out.data,
+            arrival,
+            out.line_starts,
+            contacts,
+            sentences=int(out.line_starts.shape[0]),
+            transmissions=int(ts.shape[0]),
         )
 
     def _base_stations(self, w0: int, w1: int) -> Reports:
@@ -199,15 +238,19 @@ class Simulation:
         mid = np.array([_station_mid(r.id) for r in rx], np.int64)
         lat = np.array([r.lat for r in rx])[st]
         lon = np.array([r.lon for r in rx])[st]
-        return Reports(st, ts, {
-            "msg_type": np.full(ts.shape[0], 4, np.int8),
-            "mmsi": mid[st] * 10_000 + st + 1,
-            "station_time": ts - ts % 1000,
-            "lat": lat,
-            "lon": lon,
-            "epfd": np.full(ts.shape[0], 7, np.int8),  # surveyed
-            "accuracy": np.ones(ts.shape[0], np.bool_),
-        })
+        return Reports(
+            st,
+            ts,
+            {
+                "msg_type": np.full(ts.shape[0], 4, np.int8),
+                "mmsi": mid[st] * 10_000 + st + 1,
+                "station_time": ts - ts % 1000,
+                "lat": lat,
+                "lon": lon,
+                "epfd": np.full(ts.shape[0], 7, np.int8),  # surveyed
+                "accuracy": np.ones(ts.shape[0], np.bool_),
+            },
+        )
 
     def _contacts(self, w0: int, w1: int, rng: np.random.Generator) -> pa.Table:
         if not self.scenario.sensors or not len(self.legs):
@@ -220,16 +263,26 @@ class Simulation:
         return table
 
 
-def _track_spans(table: pa.Table, spans: dict[str, tuple[int, int, float, float, float, float]]) -> None:
+def _track_spans(
+    table: pa.Table, spans: dict[str, tuple[int, int, float, float, float, float]]
+) -> None:
     """Keep, per contact id, its first and last sighting (time and position)."""
     import polars as pl
 
     df = pl.from_arrow(table.select(["contact_id", "ts", "lat", "lon"]))
     assert isinstance(df, pl.DataFrame)
-    agg = df.with_columns(pl.col("ts").dt.epoch("ms")).sort("ts").group_by("contact_id").agg(
-        pl.col("ts").first().alias("t0"), pl.col("ts").last().alias("t1"),
-        pl.col("lat").first().alias("lat0"), pl.col("lon").first().alias("lon0"),
-        pl.col("lat").last().alias("lat1"), pl.col("lon").last().alias("lon1"),
+    agg = (
+        df.with_columns(pl.col("ts").dt.epoch("ms"))
+        .sort("ts")
+        .group_by("contact_id")
+        .agg(
+            pl.col("ts").first().alias("t0"),
+            pl.col("ts").last().alias("t1"),
+            pl.col("lat").first().alias("lat0"),
+            pl.col("lon").first().alias("lon0"),
+            pl.col("lat").last().alias("lat1"),
+            pl.col("lon").last().alias("lon1"),
+        )
     )
     for cid, t0, t1, lat0, lon0, lat1, lon1 in agg.iter_rows():
         if cid in spans:
@@ -258,5 +311,8 @@ def _on_water(scenario: Scenario, is_land: IsLand) -> Scenario:
     bad = [p.key for p, ok in zip(scenario.ports, np.isfinite(wl), strict=True) if not ok]
     if bad:
         raise ConfigError(f"scenario {scenario.name}: ports {bad} are more than 10 km from water")
-    ports = [p.model_copy(update={"lat": float(a), "lon": float(b)}) for p, a, b in zip(scenario.ports, wl, wo, strict=True)]
+    ports = [
+        p.model_copy(update={"lat": float(a), "lon": float(b)})
+        for p, a, b in zip(scenario.ports, wl, wo, strict=True)
+    ]
     return scenario.model_copy(update={"ports": ports})

@@ -71,11 +71,15 @@ class TrafficPlanner:
         t = self.scenario.traffic
         shares = np.array([getattr(t, r) for r in roles])
         # Roles without the places they need are left out rather than failing.
-        usable = np.array([
-            bool(self.scenario.lanes), bool(self.scenario.lanes),
-            bool(self.scenario.fishing_grounds), bool(self.scenario.patrol_areas),
-            bool(self.scenario.ports),
-        ])
+        usable = np.array(
+            [
+                bool(self.scenario.lanes),
+                bool(self.scenario.lanes),
+                bool(self.scenario.fishing_grounds),
+                bool(self.scenario.patrol_areas),
+                bool(self.scenario.ports),
+            ]
+        )
         shares = np.where(usable, shares, 0.0)
         remaining = max(vessels - n_ferries, 0)
         if remaining == 0 or shares.sum() == 0:
@@ -87,7 +91,9 @@ class TrafficPlanner:
 
     # -- helpers ------------------------------------------------------------------
 
-    def _ship(self, role: str, flags: list[str] | None = None, destination: str = "") -> tuple[int, Ship]:
+    def _ship(
+        self, role: str, flags: list[str] | None = None, destination: str = ""
+    ) -> tuple[int, Ship]:
         cls = "B" if self.rng.random() < self.scenario.traffic.class_b.get(role, 0.0) else "A"
         flag = self._flag(role, flags)
         ship = ship_for_role(self.rng, self.fleet, role, flag, cls, destination)
@@ -113,7 +119,9 @@ class TrafficPlanner:
     def _route(self, a: Port, b: Port) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         return self.router.route(a.lat, a.lon, b.lat, b.lon)
 
-    def _voyages(self, mover: int, a: Port, b: Port, speed: float, t: int, first_fraction: float) -> None:
+    def _voyages(
+        self, mover: int, a: Port, b: Port, speed: float, t: int, first_fraction: float
+    ) -> None:
         """Sail a→b→a… from `t` until the end, starting `first_fraction` into the first voyage."""
         leg = 0
         while t < self.end:
@@ -132,7 +140,9 @@ class TrafficPlanner:
     def _berth(self, port: Port) -> tuple[float, float]:
         """A spot within ~1 km of the harbour entrance, on water."""
         for _ in range(10):
-            lat, lon = offset(port.lat, port.lon, self.rng.uniform(0, 360), self.rng.uniform(50, 1000))
+            lat, lon = offset(
+                port.lat, port.lon, self.rng.uniform(0, 360), self.rng.uniform(50, 1000)
+            )
             if not self.is_land(np.atleast_1d(lat), np.atleast_1d(lon))[0]:
                 return float(lat), float(lon)
         return port.lat, port.lon
@@ -187,7 +197,9 @@ class TrafficPlanner:
                         leave = arrive + int(self.rng.uniform(1.5, 3) * HOUR)
                         self.builder.stay(mover, b.lat, b.lon, arrive, leave, MOORED)
                         t_moored = self.builder.path(mover, *back, leave, line.speed_kn)
-                    self.builder.stay(mover, a.lat, a.lon, t_moored, max(t_moored, self.end), MOORED)
+                    self.builder.stay(
+                        mover, a.lat, a.lon, t_moored, max(t_moored, self.end), MOORED
+                    )
                     n += 1
         return n
 
@@ -199,7 +211,15 @@ class TrafficPlanner:
         while t < self.end:
             spot, (lat, lon) = self._reachable(home, area)
             t = self.builder.path(mover, lat, lon, t, self._speed(role))
-            t, last = self._work(mover, spot, area, t, hours=float(self.rng.uniform(4, 14)), speed=(2.5, 4.5), status=FISHING)
+            t, last = self._work(
+                mover,
+                spot,
+                area,
+                t,
+                hours=float(self.rng.uniform(4, 14)),
+                speed=(2.5, 4.5),
+                status=FISHING,
+            )
             lat, lon = self._via(home, area, last, outward=False)
             t = self.builder.path(mover, lat, lon, t, self._speed(role))
             rest = int(self.rng.uniform(6, 16) * HOUR)
@@ -214,7 +234,16 @@ class TrafficPlanner:
         while t < self.end:
             spot, (lat, lon) = self._reachable(base, area)
             t = self.builder.path(mover, lat, lon, t, self._speed(role))
-            t, last = self._work(mover, spot, area, t, hours=float(self.rng.uniform(4, 10)), speed=(8.0, 18.0), status=UNDER_WAY, step_nm=(4.0, 12.0))
+            t, last = self._work(
+                mover,
+                spot,
+                area,
+                t,
+                hours=float(self.rng.uniform(4, 10)),
+                speed=(8.0, 18.0),
+                status=UNDER_WAY,
+                step_nm=(4.0, 12.0),
+            )
             lat, lon = self._via(base, area, last, outward=False)
             t = self.builder.path(mover, lat, lon, t, self._speed(role))
             rest = int(self.rng.uniform(4, 12) * HOUR)
@@ -234,7 +263,16 @@ class TrafficPlanner:
                 area = Area(name="trip", lat=home.lat, lon=home.lon, radius_nm=12, ports=[home.key])
                 spot, (lat, lon) = self._reachable(home, area)
                 t = self.builder.path(mover, lat, lon, leave, self._speed(role))
-                t, last = self._work(mover, spot, area, t, hours=float(self.rng.uniform(1, 4)), speed=(0.0, 6.0), status=UNDER_WAY, step_nm=(0.5, 3.0))
+                t, last = self._work(
+                    mover,
+                    spot,
+                    area,
+                    t,
+                    hours=float(self.rng.uniform(1, 4)),
+                    speed=(0.0, 6.0),
+                    status=UNDER_WAY,
+                    step_nm=(0.5, 3.0),
+                )
                 lat, lon = self.router.route(*last, home.lat, home.lon)
                 t_free = self.builder.path(mover, lat, lon, t, self._speed(role))
             day += 24 * HOUR
@@ -243,7 +281,9 @@ class TrafficPlanner:
 
     # -- motion inside an area -------------------------------------------------------
 
-    def _via(self, port: Port, area: Area, spot: tuple[float, float], *, outward: bool) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def _via(
+        self, port: Port, area: Area, spot: tuple[float, float], *, outward: bool
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Port to a spot in the area (or back) through the area's centre.
 
         The port-to-centre route is the same for every boat of the area, so it is
@@ -258,7 +298,9 @@ class TrafficPlanner:
             b = self.router.route(*centre, port.lat, port.lon)
         return np.concatenate([a[0], b[0][1:]]), np.concatenate([a[1], b[1][1:]])
 
-    def _reachable(self, port: Port, area: Area) -> tuple[tuple[float, float], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
+    def _reachable(
+        self, port: Port, area: Area
+    ) -> tuple[tuple[float, float], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
         """A random spot in the area that can be reached by sea from the port, and the way there.
 
         Spots in a closed basin (a lagoon behind a canal narrower than the land
@@ -291,8 +333,16 @@ class TrafficPlanner:
         return area.lat, area.lon
 
     def _work(
-        self, mover: int, spot: tuple[float, float], area: Area, t: int, *, hours: float,
-        speed: tuple[float, float], status: int, step_nm: tuple[float, float] = (0.6, 2.5),
+        self,
+        mover: int,
+        spot: tuple[float, float],
+        area: Area,
+        t: int,
+        *,
+        hours: float,
+        speed: tuple[float, float],
+        status: int,
+        step_nm: tuple[float, float] = (0.6, 2.5),
     ) -> tuple[int, tuple[float, float]]:
         """Wander inside the area with persistent, water-checked turns: (end time, end point)."""
         n = max(int(hours * 3), 2)
@@ -306,7 +356,9 @@ class TrafficPlanner:
             dist = self.rng.uniform(*step_nm) * NM
             clat, clon = offset(np.full(8, lat[i]), np.full(8, lon[i]), tries, np.full(8, dist))
             inside = _within(clat, clon, area)
-            ok = inside & legs_on_water(self.is_land, np.full(8, lat[i]), np.full(8, lon[i]), clat, clon)
+            ok = inside & legs_on_water(
+                self.is_land, np.full(8, lat[i]), np.full(8, lon[i]), clat, clon
+            )
             j = int(np.argmax(ok)) if ok.any() else -1
             if j < 0:
                 lat[i + 1], lon[i + 1] = lat[i], lon[i]
@@ -321,5 +373,7 @@ class TrafficPlanner:
         return int(times[-1]), (float(lat[-1]), float(lon[-1]))
 
 
-def _within(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], area: Area) -> npt.NDArray[np.bool_]:
+def _within(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], area: Area
+) -> npt.NDArray[np.bool_]:
     return distance_m(lat, lon, area.lat, area.lon) <= area.radius_nm * NM

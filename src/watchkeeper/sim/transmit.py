@@ -85,7 +85,9 @@ class Reports:
 
     def take(self, keep: npt.NDArray[np.bool_] | I64) -> Reports:
         """The rows selected by a mask or index."""
-        return Reports(self.mover[keep], self.ts[keep], {k: v[keep] for k, v in self.columns.items()})
+        return Reports(
+            self.mover[keep], self.ts[keep], {k: v[keep] for k, v in self.columns.items()}
+        )
 
 
 def _wrap(deg: F64) -> F64:
@@ -93,10 +95,18 @@ def _wrap(deg: F64) -> F64:
     return np.asarray((deg + 180.0) % 360.0 - 180.0, np.float64)
 
 
-def _interval_ms(cls_b: npt.NDArray[np.bool_], sart: npt.NDArray[np.bool_], sog: F64, status: npt.NDArray[np.int8], turning: bool) -> I64:
+def _interval_ms(
+    cls_b: npt.NDArray[np.bool_],
+    sart: npt.NDArray[np.bool_],
+    sog: F64,
+    status: npt.NDArray[np.int8],
+    turning: bool,
+) -> I64:
     """ITU-R M.1371 reporting interval per leg (see the module docstring)."""
     stopped = ((status == 1) | (status == 5)) & (sog < 3.0)
-    a = np.where(sog > 23, 2000, np.where(sog > 14, 2000 if turning else 6000, 3333 if turning else 10_000))
+    a = np.where(
+        sog > 23, 2000, np.where(sog > 14, 2000 if turning else 6000, 3333 if turning else 10_000)
+    )
     a = np.where(stopped, 180_000, a)
     b = np.where(sog > 2.0, 30_000, 180_000)
     out = np.where(cls_b, b, a)
@@ -135,17 +145,17 @@ def position_reports(
     parts = []
     status = legs.status[on]
     cls_b = cls_b_of[mover]
-    for is_turn in (True, False):
+    for turn_part in (True, False):
         a = np.maximum(legs.t0[on], w0)
         b = np.minimum(legs.t1[on], w1)
         turn_end = legs.t0[on] + _TURN_MS
-        if is_turn:
+        if turn_part:
             b = np.where(turning & ~cls_b, np.minimum(b, turn_end), a)
         else:
             a = np.where(turning & ~cls_b, np.maximum(a, turn_end), a)
-        iv = _interval_ms(cls_b, sart, sog, status, is_turn)
+        iv = _interval_ms(cls_b, sart, sog, status, turn_part)
         leg_idx, ts = _grid(on, a, b, iv, phase)
-        parts.append((leg_idx, ts, np.full(ts.shape[0], is_turn)))
+        parts.append((leg_idx, ts, np.full(ts.shape[0], turn_part)))
     leg = np.concatenate([p[0] for p in parts])
     ts = np.concatenate([p[1] for p in parts])
     is_turn = np.concatenate([p[2] for p in parts])
@@ -163,7 +173,13 @@ def position_reports(
     keep = overrides.keep(m, ts)
     leg, ts, is_turn, pos_in_on, m = leg[keep], ts[keep], is_turn[keep], pos_in_on[keep], m[keep]
     order = np.lexsort((m, ts))
-    leg, ts, is_turn, pos_in_on, m = leg[order], ts[order], is_turn[order], pos_in_on[order], m[order]
+    leg, ts, is_turn, pos_in_on, m = (
+        leg[order],
+        ts[order],
+        is_turn[order],
+        pos_in_on[order],
+        m[order],
+    )
 
     n = ts.shape[0]
     lat, lon = legs.locate(leg, ts)
@@ -172,15 +188,23 @@ def position_reports(
     overrides.apply(m, ts, lat, lon)
     v = sog[pos_in_on]
     moving = v >= 0.2
-    sent_sog = np.clip(np.where(moving, v + rng.normal(0, 0.1, n), rng.uniform(0, 0.2, n)), 0, 102.2)
+    sent_sog = np.clip(
+        np.where(moving, v + rng.normal(0, 0.1, n), rng.uniform(0, 0.2, n)), 0, 102.2
+    )
     true_cog = course[pos_in_on]
-    cog = np.where(moving, (true_cog + rng.normal(0, 0.5 + 2.0 / np.maximum(v, 0.5), n)) % 360, rng.uniform(0, 360, n))
+    cog = np.where(
+        moving,
+        (true_cog + rng.normal(0, 0.5 + 2.0 / np.maximum(v, 0.5), n)) % 360,
+        rng.uniform(0, 360, n),
+    )
     hoff = legs.heading_off[leg].astype(np.float64)
     heading = np.where(moving, true_cog, rng.uniform(0, 360, n)) + hoff + rng.normal(0, 1.0, n)
     heading = np.where(np.isnan(hoff), -1, np.round(heading) % 360).astype(np.int16)
     cls_b_row = cls_b_of[m]
     rate = change[pos_in_on] / (_TURN_MS / 60_000)  # degrees per minute over the turn
-    turn_raw = np.where(is_turn, np.clip(np.round(4.733 * np.sqrt(np.abs(rate))) * np.sign(rate), -126, 126), 0)
+    turn_raw = np.where(
+        is_turn, np.clip(np.round(4.733 * np.sqrt(np.abs(rate))) * np.sign(rate), -126, 126), 0
+    )
     turn_raw = np.where(cls_b_row | (heading < 0), -128, turn_raw).astype(np.int8)
     msg_type = np.where(cls_b_row, 18, np.where(m % 10 == 3, 3, 1)).astype(np.int8)
     return Reports(
@@ -225,8 +249,11 @@ def static_reports(legs: Legs, fleet: Fleet, overrides: Overrides, w0: int, w1: 
     is_b = np.array([b_of[int(x)] for x in m], np.bool_) if m.size else np.zeros(0, np.bool_)
     # Class B sends part A and part B one after the other.
     reps = np.where(is_b, 2, 1)
-    leg, ts, m, is_b = (np.repeat(x, reps) for x in (leg, ts, m, is_b))
-    part = np.where(is_b, np.arange(ts.shape[0]) - np.repeat(np.cumsum(reps) - reps, reps), -1).astype(np.int8)
+    leg, ts, is_b = np.repeat(leg, reps), np.repeat(ts, reps), np.repeat(is_b, reps)
+    m = np.repeat(m, reps)
+    part = np.where(
+        is_b, np.arange(ts.shape[0]) - np.repeat(np.cumsum(reps) - reps, reps), -1
+    ).astype(np.int8)
     ts = ts + np.maximum(part, 0).astype(np.int64) * 2 * SECOND
     order = np.lexsort((m, ts))
     leg, ts, m, is_b, part = leg[order], ts[order], m[order], is_b[order], part[order]
@@ -234,7 +261,10 @@ def static_reports(legs: Legs, fleet: Fleet, overrides: Overrides, w0: int, w1: 
     overrides.apply(m, ts, lat, lon)
     cols = _particulars(fleet, m, ts)
     cols.update(
-        msg_type=np.where(is_b, 24, 5).astype(np.int8), part=part, lat=lat, lon=lon,
+        msg_type=np.where(is_b, 24, 5).astype(np.int8),
+        part=part,
+        lat=lat,
+        lon=lon,
         nav_status=legs.status[leg],
     )
     return Reports(m, ts, cols)
@@ -267,10 +297,22 @@ def safety_reports(legs: Legs, fleet: Fleet, overrides: Overrides, w0: int, w1: 
     lat, lon = legs.locate(leg, ts)
     mmsi = np.array([fleet.ships[int(x)].mmsi for x in m], np.int64)
     text = np.array([_BEACON_TEXT[int(x) // 1_000_000] for x in mmsi], "S20")
-    return Reports(m, ts, {"msg_type": np.full(ts.shape[0], 14, np.int8), "mmsi": mmsi, "text": text, "lat": lat, "lon": lon})
+    return Reports(
+        m,
+        ts,
+        {
+            "msg_type": np.full(ts.shape[0], 14, np.int8),
+            "mmsi": mmsi,
+            "text": text,
+            "lat": lat,
+            "lon": lon,
+        },
+    )
 
 
-def _particulars(fleet: Fleet, mover: npt.NDArray[np.int32], ts: I64) -> dict[str, npt.NDArray[np.generic]]:
+def _particulars(
+    fleet: Fleet, mover: npt.NDArray[np.int32], ts: I64
+) -> dict[str, npt.NDArray[np.generic]]:
     """Identity columns per report, honouring renames in force at each report's time."""
     n = mover.shape[0]
     name = np.empty(n, "S20")
@@ -291,7 +333,12 @@ def _particulars(fleet: Fleet, mover: npt.NDArray[np.int32], ts: I64) -> dict[st
         imo[rows] = s.imo
         ship_type[rows] = s.ship_type
         to_bow = round(s.length_m * 0.8)
-        dims[rows] = (to_bow, round(s.length_m) - to_bow, round(s.beam_m / 2), round(s.beam_m) - round(s.beam_m / 2))
+        dims[rows] = (
+            to_bow,
+            round(s.length_m) - to_bow,
+            round(s.beam_m / 2),
+            round(s.beam_m) - round(s.beam_m / 2),
+        )
         draught[rows] = s.draught_m
         for t_from, new_name, new_call, new_imo in sorted(s.renames):
             later = rows[ts[rows] >= t_from]
@@ -299,9 +346,17 @@ def _particulars(fleet: Fleet, mover: npt.NDArray[np.int32], ts: I64) -> dict[st
             callsign[later] = new_call.encode("ascii", "replace")
             imo[later] = new_imo
     return {
-        "mmsi": mmsi, "name": name, "callsign": callsign, "destination": dest, "imo": imo,
-        "ship_type": ship_type, "to_bow": dims[:, 0], "to_stern": dims[:, 1],
-        "to_port": dims[:, 2], "to_starboard": dims[:, 3], "draught": draught,
+        "mmsi": mmsi,
+        "name": name,
+        "callsign": callsign,
+        "destination": dest,
+        "imo": imo,
+        "ship_type": ship_type,
+        "to_bow": dims[:, 0],
+        "to_stern": dims[:, 1],
+        "to_port": dims[:, 2],
+        "to_starboard": dims[:, 3],
+        "draught": draught,
     }
 
 

@@ -66,7 +66,12 @@ def nearest_water(is_land: IsLand, lat: F64, lon: F64, max_m: float = 10_000.0) 
     angles = np.arange(0.0, 360.0, 15.0)
     r, a = np.meshgrid(radii, angles, indexing="ij")
     r, a = r.ravel(), a.ravel()  # nearest rings first
-    clat, clon = offset(np.repeat(lat[bad], r.size), np.repeat(lon[bad], r.size), np.tile(a, bad.size), np.tile(r, bad.size))
+    clat, clon = offset(
+        np.repeat(lat[bad], r.size),
+        np.repeat(lon[bad], r.size),
+        np.tile(a, bad.size),
+        np.tile(r, bad.size),
+    )
     water = ~is_land(clat, clon).reshape(bad.size, r.size)
     first = water.argmax(axis=1)
     found = water[np.arange(bad.size), first]
@@ -139,7 +144,9 @@ def _pull(is_land: IsLand, lat: F64, lon: F64) -> tuple[F64, F64]:
     while keep[-1] < len(lat) - 1:
         i = keep[-1]
         j = np.arange(i + 1, len(lat))
-        ok = legs_on_water(is_land, np.full(j.size, lat[i]), np.full(j.size, lon[i]), lat[j], lon[j], _CHECK_M / 4)
+        ok = legs_on_water(
+            is_land, np.full(j.size, lat[i]), np.full(j.size, lon[i]), lat[j], lon[j], _CHECK_M / 4
+        )
         keep.append(int(j[np.flatnonzero(ok)[-1]]) if ok.any() else i + 1)
     return lat[keep], lon[keep]
 
@@ -195,12 +202,14 @@ class SeaRouter:
         return self._cache[key]
 
     def _compute(self, lat0: float, lon0: float, lat1: float, lon1: float) -> tuple[F64, F64]:
-        ends = (np.array([v]) for v in (lat0, lon0, lat1, lon1))
-        straight = legs_on_water(self.is_land, *ends, step_m=_CHECK_M)
+        a0, o0, a1, o1 = (np.array([v]) for v in (lat0, lon0, lat1, lon1))
+        straight = legs_on_water(self.is_land, a0, o0, a1, o1, step_m=_CHECK_M)
         if straight[0]:
             return np.array([lat0, lat1]), np.array([lon0, lon1])
         coords = np.asarray(
-            _searoute()([lon0, lat0], [lon1, lat1], append_orig_dest=True)["geometry"]["coordinates"],
+            _searoute()([lon0, lat0], [lon1, lat1], append_orig_dest=True)["geometry"][
+                "coordinates"
+            ],
             np.float64,
         )
         coords[0], coords[-1] = (lon0, lat0), (lon1, lat1)
@@ -229,7 +238,9 @@ def _collinear_dropped(lat: F64, lon: F64) -> tuple[F64, F64]:
     """
     if lat.shape[0] < 3:
         return lat, lon
-    cross = (lat[1:-1] - lat[:-2]) * (lon[2:] - lon[1:-1]) - (lon[1:-1] - lon[:-2]) * (lat[2:] - lat[1:-1])
+    cross = (lat[1:-1] - lat[:-2]) * (lon[2:] - lon[1:-1]) - (lon[1:-1] - lon[:-2]) * (
+        lat[2:] - lat[1:-1]
+    )
     keep = np.concatenate([[True], np.abs(cross) > 1e-12, [True]])
     return lat[keep], lon[keep]
 
