@@ -137,14 +137,18 @@ def serve(
     from watchkeeper.api.app import create_app  # noqa: PLC0415
     from watchkeeper.node import check_feeds  # noqa: PLC0415
 
+    check_feeds(settings)
     sock = _bind(settings.host, settings.port)
     if demo is not None:
         from watchkeeper.sim.demo import start_demo_feed  # noqa: PLC0415
 
-        feed = start_demo_feed(settings, demo)
+        try:
+            feed = start_demo_feed(settings, demo)
+        except BaseException:
+            sock.close()
+            raise
         settings = settings.model_copy(update={"tcp_feeds": [*settings.tcp_feeds, feed]})
         typer.echo(f"{_PROG}: demo scenario {demo} playing on {feed}", err=True)
-    check_feeds(settings)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     typer.echo(f"{_PROG}: serving on http://{shown}:{settings.port} (Ctrl+C to stop)", err=True)
     config = uvicorn.Config(create_app(settings), log_level="info")

@@ -134,6 +134,11 @@ class Simulation:
             self.truth += plan_land(
                 self.scenario, builder, self.movers, self.start, self.end, rng, self.is_land
             )
+        # A behaviour planned to begin after the run (a boat still sailing when its
+        # engine would fail) did not happen in it; one still going is cut at the end.
+        self.truth = [e for e in self.truth if e.start < self.end]
+        for event in self.truth:
+            event.end = min(event.end, self.end)
         self.legs = builder.build()
         self._sightings: dict[int, set[str]] = {}
         self._seen: dict[str, tuple[int, int, float, float, float, float]] = {}

@@ -20,7 +20,7 @@ from watchkeeper.sim.fleet import Fleet, Ship, ship_for_role
 from watchkeeper.sim.legs import KNOT_MS, NM, LegBuilder, distance_m, offset
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.scenario import Area, Port, Scenario
-from watchkeeper.sim.water import IsLand, NoRoute, SeaRouter, legs_on_water, nearest_water
+from watchkeeper.sim.water import CHECK_M, IsLand, NoRoute, SeaRouter, legs_on_water, nearest_water
 
 __all__ = ["TrafficPlanner", "moored"]
 
@@ -209,19 +209,8 @@ class TrafficPlanner:
         mover, _ = self._ship(role, area.flags or [home.country or "PA"])
         t = self.start - int(self.rng.uniform(0, 20) * HOUR)  # some are already out
         while t < self.end:
-            spot, (lat, lon) = self._reachable(home, area)
-            t = self.builder.path(mover, lat, lon, t, self._speed(role))
-            t, last = self._work(
-                mover,
-                spot,
-                area,
-                t,
-                hours=float(self.rng.uniform(4, 14)),
-                speed=(2.5, 4.5),
-                status=FISHING,
-            )
-            lat, lon = self._via(home, area, last, outward=False)
-            t = self.builder.path(mover, lat, lon, t, self._speed(role))
+            hours = float(self.rng.uniform(4, 14))
+            t = self._trip(mover, role, home, area, t, hours, (2.5, 4.5), FISHING, (0.6, 2.5))
             rest = int(self.rng.uniform(6, 16) * HOUR)
             self.builder.stay(mover, *self._berth(home), t, t + rest, MOORED)
             t += rest
@@ -232,20 +221,8 @@ class TrafficPlanner:
         mover, _ = self._ship(role, area.flags or [base.country or "PA"])
         t = self.start - int(self.rng.uniform(0, 12) * HOUR)
         while t < self.end:
-            spot, (lat, lon) = self._reachable(base, area)
-            t = self.builder.path(mover, lat, lon, t, self._speed(role))
-            t, last = self._work(
-                mover,
-                spot,
-                area,
-                t,
-                hours=float(self.rng.uniform(4, 10)),
-                speed=(8.0, 18.0),
-                status=UNDER_WAY,
-                step_nm=(4.0, 12.0),
-            )
-            lat, lon = self._via(base, area, last, outward=False)
-            t = self.builder.path(mover, lat, lon, t, self._speed(role))
+            hours = float(self.rng.uniform(4, 10))
+            t = self._trip(mover, role, base, area, t, hours, (8.0, 18.0), UNDER_WAY, (4.0, 12.0))
             rest = int(self.rng.uniform(4, 12) * HOUR)
             self.builder.stay(mover, *self._berth(base), t, t + rest, MOORED)
             t += rest
@@ -254,30 +231,50 @@ class TrafficPlanner:
         ports = [p for p in self.scenario.ports if not p.gateway]
         home = ports[int(self.rng.integers(len(ports)))]
         mover, _ = self._ship(role, [home.country or "PA"])
+        area = Area(name="day trip", lat=home.lat, lon=home.lon, radius_nm=12, ports=[home.key])
         day = self.start - self.start % (24 * HOUR)
         t_free = self.start
         while day < self.end:
             leave = day + int(self.rng.uniform(8, 12) * HOUR)
             if self.rng.random() < 0.6 and leave > t_free:
                 self.builder.stay(mover, *self._berth(home), t_free, leave, MOORED)
-                area = Area(name="trip", lat=home.lat, lon=home.lon, radius_nm=12, ports=[home.key])
-                spot, (lat, lon) = self._reachable(home, area)
-                t = self.builder.path(mover, lat, lon, leave, self._speed(role))
-                t, last = self._work(
-                    mover,
-                    spot,
-                    area,
-                    t,
-                    hours=float(self.rng.uniform(1, 4)),
-                    speed=(0.0, 6.0),
-                    status=UNDER_WAY,
-                    step_nm=(0.5, 3.0),
+                hours = float(self.rng.uniform(1, 4))
+                t_free = self._trip(
+                    mover, role, home, area, leave, hours, (0.0, 6.0), UNDER_WAY, (0.5, 3.0)
                 )
-                lat, lon = self.router.route(*last, home.lat, home.lon)
-                t_free = self.builder.path(mover, lat, lon, t, self._speed(role))
             day += 24 * HOUR
         if t_free < self.end:
             self.builder.stay(mover, *self._berth(home), t_free, self.end, MOORED)
+
+    def _trip(
+        self,
+        mover: int,
+        role: str,
+        port: Port,
+        area: Area,
+        t: int,
+        hours: float,
+        speed: tuple[float, float],
+        status: int,
+        step_nm: tuple[float, float],
+    ) -> int:
+        """Out to a spot of the area, work there for `hours`, and home; returns the arrival time.
+
+        The way home is the sea route from where work ended; when that end lies in
+        a pocket the router cannot leave, the boat retraces its own wake instead,
+        which is water by construction.
+        """
+        spot, (out_lat, out_lon) = self._reachable(port, area)
+        t = self.builder.path(mover, out_lat, out_lon, t, self._speed(role))
+        t, wlat, wlon = self._work(
+            mover, spot, area, t, hours=hours, speed=speed, status=status, step_nm=step_nm
+        )
+        try:
+            lat, lon = self._via(port, area, (float(wlat[-1]), float(wlon[-1])), outward=False)
+        except NoRoute:
+            lat = np.concatenate([wlat[::-1], out_lat[::-1][1:]])
+            lon = np.concatenate([wlon[::-1], out_lon[::-1][1:]])
+        return self.builder.path(mover, lat, lon, t, self._speed(role))
 
     # -- motion inside an area -------------------------------------------------------
 
@@ -343,8 +340,8 @@ class TrafficPlanner:
         speed: tuple[float, float],
         status: int,
         step_nm: tuple[float, float] = (0.6, 2.5),
-    ) -> tuple[int, tuple[float, float]]:
-        """Wander inside the area with persistent, water-checked turns: (end time, end point)."""
+    ) -> tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Wander inside the area with persistent, water-checked turns: (end time, waypoints)."""
         n = max(int(hours * 3), 2)
         lat = np.empty(n + 1)
         lon = np.empty(n + 1)
@@ -357,7 +354,7 @@ class TrafficPlanner:
             clat, clon = offset(np.full(8, lat[i]), np.full(8, lon[i]), tries, np.full(8, dist))
             inside = _within(clat, clon, area)
             ok = inside & legs_on_water(
-                self.is_land, np.full(8, lat[i]), np.full(8, lon[i]), clat, clon
+                self.is_land, np.full(8, lat[i]), np.full(8, lon[i]), clat, clon, CHECK_M
             )
             j = int(np.argmax(ok)) if ok.any() else -1
             if j < 0:
@@ -370,7 +367,7 @@ class TrafficPlanner:
         dt = np.maximum(d / (v * KNOT_MS), 60.0) * 1000
         times = t + np.concatenate([[0], np.cumsum(dt)]).astype(np.int64)
         self.builder.timed(mover, lat, lon, times, status)
-        return int(times[-1]), (float(lat[-1]), float(lon[-1]))
+        return int(times[-1]), lat, lon
 
 
 def _within(

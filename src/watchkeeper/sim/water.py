@@ -21,13 +21,13 @@ import numpy.typing as npt
 from watchkeeper.errors import ConfigError
 from watchkeeper.sim.legs import distance_m, offset
 
-__all__ = ["IsLand", "NoRoute", "SeaRouter", "densify", "legs_on_water", "nearest_water"]
+__all__ = ["CHECK_M", "IsLand", "NoRoute", "SeaRouter", "densify", "legs_on_water", "nearest_water"]
 
 F64 = npt.NDArray[np.float64]
 IsLand = Callable[[F64, F64], npt.NDArray[np.bool_]]
 
 _STEP_M: Final = 400.0  # densify spacing: below the land mask's smallest islets
-_CHECK_M: Final = 50.0  # spacing of the water check along a repaired leg
+CHECK_M: Final = 50.0  # spacing of the water check along a leg (well under a land-mask cell)
 
 
 def densify(lat: F64, lon: F64, step_m: float = _STEP_M) -> tuple[F64, F64]:
@@ -145,7 +145,7 @@ def _pull(is_land: IsLand, lat: F64, lon: F64) -> tuple[F64, F64]:
         i = keep[-1]
         j = np.arange(i + 1, len(lat))
         ok = legs_on_water(
-            is_land, np.full(j.size, lat[i]), np.full(j.size, lon[i]), lat[j], lon[j], _CHECK_M / 4
+            is_land, np.full(j.size, lat[i]), np.full(j.size, lon[i]), lat[j], lon[j], CHECK_M / 4
         )
         keep.append(int(j[np.flatnonzero(ok)[-1]]) if ok.any() else i + 1)
     return lat[keep], lon[keep]
@@ -153,7 +153,7 @@ def _pull(is_land: IsLand, lat: F64, lon: F64) -> tuple[F64, F64]:
 
 def _repair(is_land: IsLand, lat: F64, lon: F64) -> tuple[F64, F64] | None:
     """Replace each run of points on land (or legs across it) with a grid detour."""
-    bad = ~legs_on_water(is_land, lat[:-1], lon[:-1], lat[1:], lon[1:], _CHECK_M)
+    bad = ~legs_on_water(is_land, lat[:-1], lon[:-1], lat[1:], lon[1:], CHECK_M)
     if not bad.any():
         return lat, lon
     out_lat: list[F64] = []
@@ -203,7 +203,7 @@ class SeaRouter:
 
     def _compute(self, lat0: float, lon0: float, lat1: float, lon1: float) -> tuple[F64, F64]:
         a0, o0, a1, o1 = (np.array([v]) for v in (lat0, lon0, lat1, lon1))
-        straight = legs_on_water(self.is_land, a0, o0, a1, o1, step_m=_CHECK_M)
+        straight = legs_on_water(self.is_land, a0, o0, a1, o1, step_m=CHECK_M)
         if straight[0]:
             return np.array([lat0, lat1]), np.array([lon0, lon1])
         coords = np.asarray(
@@ -222,7 +222,7 @@ class SeaRouter:
             if route is None:
                 break
             lat, lon = route
-            if legs_on_water(self.is_land, lat[:-1], lon[:-1], lat[1:], lon[1:], _CHECK_M).all():
+            if legs_on_water(self.is_land, lat[:-1], lon[:-1], lat[1:], lon[1:], CHECK_M).all():
                 return _collinear_dropped(lat, lon)
         raise NoRoute(
             f"no route over water from ({lat0:.4f}, {lon0:.4f}) to ({lat1:.4f}, {lon1:.4f}):"
