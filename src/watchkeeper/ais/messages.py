@@ -2,8 +2,9 @@
 
 One table per message: field name, first bit, width. The decoder's kernel
 (`payload.py`) and the encoder's (`encode.py`) are written out by hand for speed,
-and `tests/ais/test_encode.py` walks this table to prove both agree with it field
-by field, so a wrong offset in either shows up as a named field.
+and `tests/ais/test_encode.py` walks this table to prove the encoder puts every
+field where it says and the decoder reads every static field back, so a wrong
+offset in either shows up as a named field.
 """
 
 from __future__ import annotations
