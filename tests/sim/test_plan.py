@@ -177,3 +177,14 @@ def test_no_mover_is_in_two_places_at_once(med_run: Simulation) -> None:
     same = legs.mover[1:] == legs.mover[:-1]
     overlap = (legs.t1[:-1] - legs.t0[1:])[same]
     assert overlap.max() <= 1000, f"{(overlap > 1000).sum()} overlapping legs"
+
+
+def test_an_early_run_starts_every_behaviour_within_minutes(
+    is_land: IsLand, med_run: Simulation
+) -> None:
+    demo = Simulation(med_run.scenario, med_run.start, 3.0, 60, 2, is_land, early=True)
+    firsts: dict[str, int] = {}
+    for e in demo.truth:
+        firsts[e.type] = min(firsts.get(e.type, e.start), e.start)
+    assert firsts["distress_beacon"] - demo.start <= 10 * 60_000
+    assert firsts["ais_gap"] - demo.start <= 10 * 60_000

@@ -79,6 +79,9 @@ class Injector:
     truth: list[TruthEvent] = field(default_factory=list)
     #: Movers with no AIS whose sightings become `dark_target` truth (and fill `contact_ids`).
     dark: list[int] = field(default_factory=list)
+    #: Start the first behaviour of each kind within minutes (the demo node).
+    early: bool = False
+    _soon: bool = False
 
     def count(self, kind: str) -> int:
         """How many of a behaviour this run gets: the per-day rate scaled, at least one if asked."""
@@ -92,8 +95,10 @@ class Injector:
         if not self.scenario.ports:
             return self.truth
         for kind in SEA_BEHAVIOURS:
-            for _ in range(self.count(kind)):
+            for i in range(self.count(kind)):
+                self._soon = self.early and i == 0
                 self._attempt(kind)
+        self._soon = False
         return self.truth
 
     def _attempt(self, kind: str, tries: int = 10) -> None:
@@ -128,7 +133,13 @@ class Injector:
     # -- shared pieces ---------------------------------------------------------------
 
     def _when(self, duration: int, night: bool = False) -> int:
-        """A start time leaving room for `duration` before the end; at night if asked."""
+        """A start time leaving room for `duration` before the end; at night if asked.
+
+        In an early run (a demo) the first behaviour of each kind starts within
+        minutes, night or not, so that something happens while a new user watches.
+        """
+        if self._soon:
+            return self.start + int(self.rng.integers(MINUTE, 10 * MINUTE))
         latest = max(self.start + 1, self.end - duration - 10 * MINUTE)
         for _ in range(50):
             t = int(

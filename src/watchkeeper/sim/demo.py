@@ -43,6 +43,7 @@ def start_demo_feed(
         sc.vessels if vessels is None else vessels,
         seed,
         land_mask(settings.geo_dir).is_land,
+        early=True,  # a distress beacon, a drift, a gap ... within the first ten minutes
     )
     bound: list[int] = []
     ready = threading.Event()

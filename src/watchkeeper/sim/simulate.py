@@ -83,6 +83,7 @@ class Simulation:
     vessels: int
     seed: int
     is_land: IsLand
+    early: bool = False  # the first behaviour of each kind within minutes (demo)
     legs: Legs = field(init=False)
     movers: Movers = field(init=False)
     fleet: Fleet = field(init=False)
@@ -125,6 +126,7 @@ class Simulation:
             rng,
             self.start,
             self.end,
+            early=self.early,
         )
         self.truth = injector.plan() if self.vessels else []
         self.dark = injector.dark
