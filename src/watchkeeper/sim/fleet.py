@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "CALLSIGN_PREFIX",
@@ -216,6 +217,18 @@ class Fleet:
             if mmsi not in self._used:
                 self._used.add(mmsi)
                 return mmsi
+
+    def by_mover(self, n_movers: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """(MMSI, is class B) indexed by mover number; MMSI 0 for movers without AIS.
+
+        Lookup arrays, so report tables get their identities by indexing, not per row.
+        """
+        mmsi = np.zeros(n_movers, np.int64)
+        cls_b = np.zeros(n_movers, np.bool_)
+        for mover, ship in self.ships.items():
+            mmsi[mover] = ship.mmsi
+            cls_b[mover] = ship.cls == "B"
+        return mmsi, cls_b
 
     def reserve(self, mmsi: int) -> None:
         """Mark an MMSI as used (beacons, clones) so no ship draws it again."""

@@ -126,11 +126,7 @@ def position_reports(
         return _empty()
     on = np.flatnonzero(np.isin(legs.mover, movers) & (legs.t0 < w1) & (legs.t1 > w0))
     mover = legs.mover[on]
-    mmsi_of = np.zeros(int(movers.max()) + 1, np.int64)
-    cls_b_of = np.zeros(mmsi_of.shape[0], np.bool_)
-    for m in movers:
-        mmsi_of[m] = fleet.ships[int(m)].mmsi
-        cls_b_of[m] = fleet.ships[int(m)].cls == "B"
+    mmsi_of, cls_b_of = fleet.by_mover(int(legs.mover.max()) + 1)
     sart = (mmsi_of[mover] // 1_000_000 >= 970) & (mmsi_of[mover] // 1_000_000 <= 974)
     sog = legs.speed_kn[on]
     course = legs.course[on]
@@ -243,10 +239,7 @@ def static_reports(legs: Legs, fleet: Fleet, overrides: Overrides, w0: int, w1: 
     m = legs.mover[leg]
     keep = overrides.keep(m, ts)
     leg, ts, m = leg[keep], ts[keep], m[keep]
-    cls_b = np.array([fleet.ships[int(x)].cls == "B" for x in np.unique(m)], np.bool_)
-    uniq = np.unique(m)
-    b_of = dict(zip(uniq.tolist(), cls_b.tolist(), strict=True))
-    is_b = np.array([b_of[int(x)] for x in m], np.bool_) if m.size else np.zeros(0, np.bool_)
+    is_b = fleet.by_mover(int(legs.mover.max()) + 1)[1][m]
     # Class B sends part A and part B one after the other.
     reps = np.where(is_b, 2, 1)
     leg, ts, is_b = np.repeat(leg, reps), np.repeat(ts, reps), np.repeat(is_b, reps)
@@ -295,8 +288,10 @@ def safety_reports(legs: Legs, fleet: Fleet, overrides: Overrides, w0: int, w1: 
     order = np.lexsort((m, ts))
     leg, ts, m = leg[order], ts[order], m[order]
     lat, lon = legs.locate(leg, ts)
-    mmsi = np.array([fleet.ships[int(x)].mmsi for x in m], np.int64)
-    text = np.array([_BEACON_TEXT[int(x) // 1_000_000] for x in mmsi], "S20")
+    mmsi = fleet.by_mover(int(legs.mover.max()) + 1)[0][m]
+    kinds = np.array(sorted(_BEACON_TEXT))
+    texts = np.array([_BEACON_TEXT[k] for k in kinds], "S20")
+    text = texts[np.searchsorted(kinds, mmsi // 1_000_000)]
     return Reports(
         m,
         ts,
