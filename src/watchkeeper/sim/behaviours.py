@@ -29,7 +29,7 @@ from typing import Final
 import numpy as np
 
 from watchkeeper.sim.fleet import Fleet, Ship, ship_for_role
-from watchkeeper.sim.legs import NM, LegBuilder, Legs, distance_m, offset, step
+from watchkeeper.sim.legs import NM, LegBuilder, Legs, distance_m, offset, split_at, step
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.receivers import Stations
 from watchkeeper.sim.scenario import Scenario
@@ -283,9 +283,11 @@ class Injector:
         speed = float(self.rng.uniform(5, 7))
         t_leave = self._when(8 * HOUR)
         lat, lon = self.router.route(lat0, lon0, lat1, lon1)
-        # Sail part of the way, then the engine stops.
-        k = int(len(lat) * self.rng.uniform(0.25, 0.6))
-        t_fail = self.builder.path(mover, lat[: k + 1], lon[: k + 1], t_leave, speed)
+        # Sail 1-4 hours (at most half the way), then the engine stops.
+        total = float(distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
+        (lat, lon), _ = split_at(lat, lon, min(self.rng.uniform(1, 4) * speed * NM, 0.5 * total))
+        k = len(lat) - 1
+        t_fail = self.builder.path(mover, lat, lon, t_leave, speed)
         duration = int(min(self.rng.uniform(2, 6) * HOUR, self.end - t_fail))
         if duration < 20 * MINUTE:
             duration = 20 * MINUTE

@@ -28,6 +28,7 @@ __all__ = [
     "distance_m",
     "grid_times",
     "offset",
+    "split_at",
     "step",
 ]
 
@@ -69,6 +70,23 @@ def offset(
     dlat = np.asarray(metres) * np.cos(b) / _R
     dlon = np.asarray(metres) * np.sin(b) / (_R * np.cos(np.radians(lat)))
     return lat + np.degrees(dlat), np.asarray(lon, np.float64) + np.degrees(dlon)
+
+
+def split_at(lat: F64, lon: F64, metres: float) -> tuple[tuple[F64, F64], tuple[F64, F64]]:
+    """A polyline cut `metres` along it: (the part before, the part after), sharing the cut point.
+
+    Sea routes have legs hundreds of kilometres long, so the cut is interpolated on
+    its leg rather than snapped to a vertex.
+    """
+    along = np.concatenate([[0.0], np.cumsum(distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:]))])
+    at = float(np.clip(metres, 0.0, along[-1]))
+    k = min(max(int(np.searchsorted(along, at)), 1), len(lat) - 1)
+    f = (at - along[k - 1]) / max(along[k] - along[k - 1], 1e-9)
+    clat = lat[k - 1] + f * (lat[k] - lat[k - 1])
+    clon = lon[k - 1] + f * (lon[k] - lon[k - 1])
+    head = (np.append(lat[:k], clat), np.append(lon[:k], clon))
+    tail = (np.concatenate([[clat], lat[k:]]), np.concatenate([[clon], lon[k:]]))
+    return head, tail
 
 
 def step(lat: float, lon: float, bearing: float, metres: float) -> tuple[float, float]:

@@ -162,6 +162,8 @@ class Simulation:
             mover = event.details.get("mover")
             if isinstance(mover, int) and not event.contact_ids:
                 event.contact_ids = sorted(self._sightings.get(mover, set()))
+            # A dark boat no sensor saw happened, but no detector could know it.
+            event.details["observable"] = bool(event.mmsi or event.contact_ids)
         for mover in self.dark:
             ids = sorted(self._sightings.get(mover, set()))
             if not ids:

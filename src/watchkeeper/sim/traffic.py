@@ -17,10 +17,18 @@ import numpy as np
 import numpy.typing as npt
 
 from watchkeeper.sim.fleet import Fleet, Ship, ship_for_role
-from watchkeeper.sim.legs import KNOT_MS, NM, LegBuilder, distance_m, offset
+from watchkeeper.sim.legs import KNOT_MS, NM, LegBuilder, distance_m, offset, split_at
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.scenario import Area, Port, Scenario
-from watchkeeper.sim.water import CHECK_M, IsLand, NoRoute, SeaRouter, legs_on_water, nearest_water
+from watchkeeper.sim.water import (
+    CHECK_M,
+    IsLand,
+    NoRoute,
+    SeaRouter,
+    legs_on_water,
+    nearest_water,
+    open_water,
+)
 
 __all__ = ["TrafficPlanner", "moored"]
 
@@ -127,8 +135,8 @@ class TrafficPlanner:
         while t < self.end:
             lat, lon = self._route(a, b) if leg % 2 == 0 else self._route(b, a)
             if leg == 0 and first_fraction > 0:
-                k = int(first_fraction * (len(lat) - 1))
-                lat, lon = lat[k:], lon[k:]
+                total = float(distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
+                _, (lat, lon) = split_at(lat, lon, first_fraction * total)
             t = self.builder.path(mover, lat, lon, t, speed)
             stay = int(self.rng.uniform(4, 30) * HOUR)
             here = b if leg % 2 == 0 else a
@@ -143,7 +151,7 @@ class TrafficPlanner:
             lat, lon = offset(
                 port.lat, port.lon, self.rng.uniform(0, 360), self.rng.uniform(50, 1000)
             )
-            if not self.is_land(np.atleast_1d(lat), np.atleast_1d(lon))[0]:
+            if open_water(self.is_land, np.atleast_1d(lat), np.atleast_1d(lon))[0]:
                 return float(lat), float(lon)
         return port.lat, port.lon
 

@@ -21,12 +21,22 @@ import numpy.typing as npt
 from watchkeeper.errors import ConfigError
 from watchkeeper.sim.legs import distance_m, offset
 
-__all__ = ["CHECK_M", "IsLand", "NoRoute", "SeaRouter", "densify", "legs_on_water", "nearest_water"]
+__all__ = [
+    "CHECK_M",
+    "IsLand",
+    "NoRoute",
+    "SeaRouter",
+    "densify",
+    "legs_on_water",
+    "nearest_water",
+    "open_water",
+]
 
 F64 = npt.NDArray[np.float64]
 IsLand = Callable[[F64, F64], npt.NDArray[np.bool_]]
 
 _STEP_M: Final = 400.0  # densify spacing: below the land mask's smallest islets
+MARGIN_M: Final = 60.0  # clearance from land of the points ships stop at
 CHECK_M: Final = 50.0  # spacing of the water check along a leg (well under a land-mask cell)
 
 
@@ -55,11 +65,32 @@ def legs_on_water(
     return np.asarray(np.bincount(which, weights=land, minlength=len(d)) == 0, np.bool_)
 
 
+def open_water(
+    is_land: IsLand, lat: F64, lon: F64, margin_m: float = MARGIN_M
+) -> npt.NDArray[np.bool_]:
+    """True where a point and everything within `margin_m` of it (8 directions) is water.
+
+    A ship kept there stays on water when GPS noise or swinging at anchor moves it
+    a few metres, which a point on the very edge of a water cell would not.
+    """
+    lat = np.asarray(lat, np.float64)
+    lon = np.asarray(lon, np.float64)
+    b = np.arange(0.0, 360.0, 45.0)
+    rlat, rlon = offset(
+        np.repeat(lat, b.size), np.repeat(lon, b.size), np.tile(b, lat.size), margin_m
+    )
+    ring = is_land(rlat, rlon).reshape(lat.size, b.size).any(axis=1)
+    return np.asarray(~is_land(lat, lon) & ~ring, np.bool_)
+
+
 def nearest_water(is_land: IsLand, lat: F64, lon: F64, max_m: float = 10_000.0) -> tuple[F64, F64]:
-    """Each point, or the nearest water found on rings around it; NaN where none within `max_m`."""
+    """Each point, or the nearest open water (see `open_water`) on rings around it.
+
+    NaN where there is none within `max_m`.
+    """
     lat = np.array(lat, np.float64)
     lon = np.array(lon, np.float64)
-    bad = np.flatnonzero(is_land(lat, lon))
+    bad = np.flatnonzero(~open_water(is_land, lat, lon))
     if bad.size == 0:
         return lat, lon
     radii = np.concatenate([np.arange(100.0, 1000.0, 100.0), np.arange(1000.0, max_m + 1, 250.0)])
@@ -72,7 +103,7 @@ def nearest_water(is_land: IsLand, lat: F64, lon: F64, max_m: float = 10_000.0) 
         np.tile(a, bad.size),
         np.tile(r, bad.size),
     )
-    water = ~is_land(clat, clon).reshape(bad.size, r.size)
+    water = open_water(is_land, clat, clon).reshape(bad.size, r.size)
     first = water.argmax(axis=1)
     found = water[np.arange(bad.size), first]
     clat, clon = clat.reshape(bad.size, r.size), clon.reshape(bad.size, r.size)
