@@ -240,8 +240,10 @@ def _lines(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
     # GSHHG has a few zero-area loops (A-B-A) on Antarctica's bin edges; they would stop
     # line_merge at their node and leave the coast open.
     loops = np.flatnonzero(shapely.is_closed(lines))
-    flat = shapely.area(shapely.polygons(_rings(lines[loops]))) == 0
-    return np.delete(lines, loops[flat])
+    short = shapely.get_num_coordinates(lines[loops]) < 4
+    flat = np.zeros(loops.size, bool)
+    flat[~short] = shapely.area(shapely.polygons(_rings(lines[loops[~short]]))) == 0
+    return np.delete(lines, loops[short | flat])
 
 
 def _land_polygons(
@@ -279,8 +281,7 @@ def _land_polygons(
     all_shells = np.concatenate([*shells, boxed])
     levels = np.concatenate([*shell_levels, boxed_levels])
     all_holes = np.concatenate(holes) if holes else np.empty(0, object)
-    polygons = _with_holes(all_shells, all_holes)
-    return _valid(polygons, levels)
+    return _with_holes(all_shells, all_holes), levels
 
 
 def _rings(lines: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -395,8 +396,14 @@ def _with_holes(
     polygons = np.asarray(shapely.polygons(shells), object)
     if holes.size == 0:
         return polygons
-    inside = shapely.point_on_surface(shapely.polygons(holes))
-    hole_idx, shell_idx = shapely.STRtree(polygons).query(inside, predicate="within")
+    inside = shapely.get_coordinates(shapely.point_on_surface(shapely.polygons(holes)))
+    # Candidates by bounding box, then an exact test on prepared shells (a plain
+    # `within` query would walk Eurasia's millions of vertices once per lake).
+    hole_idx, shell_idx = shapely.STRtree(polygons).query(shapely.points(inside))
+    shapely.prepare(polygons[np.unique(shell_idx)])
+    hit = shapely.contains_xy(polygons[shell_idx], inside[hole_idx, 0], inside[hole_idx, 1])
+    hole_idx, shell_idx = hole_idx[hit], shell_idx[hit]
+    shapely.destroy_prepared(polygons)
     area = shapely.area(polygons)
     # Smallest containing shell per hole: sort by (hole, area) and keep each hole's first.
     order = np.lexsort((area[shell_idx], hole_idx))
@@ -414,21 +421,19 @@ def _with_holes(
     return polygons
 
 
-def _valid(
-    polygons: npt.NDArray[np.object_], levels: npt.NDArray[np.int8]
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int8]]:
-    """Repair the few self-touching GSHHG rings; every result is a valid Polygon."""
-    bad = ~shapely.is_valid(polygons)
-    if not bad.any():
-        return polygons, levels
-    fixed = shapely.make_valid(polygons[bad], method="structure", keep_collapsed=False)
-    parts, index = shapely.get_parts(fixed, return_index=True)
-    keep = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
-    good = np.flatnonzero(~bad)
-    return (
-        np.concatenate([polygons[good], parts[keep]]),
-        np.concatenate([levels[good], levels[np.flatnonzero(bad)[index[keep]]]]),
-    )
+def _valid(pieces: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Repair the few pieces a self-touching GSHHG ring (or a clip) left invalid.
+
+    Checked on tile pieces rather than whole polygons: the same test on Eurasia with
+    its lakes costs seconds, and the pieces are what the file keeps.
+    """
+    out = pieces.copy()
+    bad = np.flatnonzero(~shapely.is_valid(out))
+    if bad.size:
+        out[bad] = _polygonal(
+            shapely.make_valid(out[bad], method="structure", keep_collapsed=False)
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- tiles
@@ -514,7 +519,7 @@ def _table(rows: _Pieces, levels: npt.NDArray[np.int8]) -> pa.Table:
     """One row per piece, sorted by tile; `full` marks a piece that is its whole tile."""
     order = np.lexsort((rows.polygon_id, rows.tile_lon, rows.tile_lat))
     lat, lon = rows.tile_lat[order], rows.tile_lon[order]
-    geoms = rows.geometry[order]
+    geoms = _valid(rows.geometry[order])
     tile_area = float(TILE_DEG * TILE_DEG)
     full = np.abs(shapely.area(geoms) - tile_area) < 1e-6 * tile_area
     tiles = shapely.box(lon[full], lat[full], lon[full] + TILE_DEG, lat[full] + TILE_DEG)

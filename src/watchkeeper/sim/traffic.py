@@ -10,7 +10,7 @@ pleasure craft make daytime trips. Every leg is checked against the land mask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -71,6 +71,7 @@ class TrafficPlanner:
     rng: np.random.Generator
     start: int
     end: int
+    _centres: dict[tuple[float, float], tuple[float, float]] = field(default_factory=dict)
 
     def plan(self, vessels: int) -> None:
         """Add `vessels` ships (ferries first, from the timetables; the rest by role shares)."""
@@ -320,9 +321,14 @@ class TrafficPlanner:
         raise NoRoute(f"no spot of {area.name!r} can be reached by sea from {port.name}")
 
     def _centre(self, area: Area) -> tuple[float, float]:
-        """The area's centre, or the nearest water to it."""
-        lat, lon = nearest_water(self.is_land, np.array([area.lat]), np.array([area.lon]), 30_000.0)
-        return float(lat[0]), float(lon[0])
+        """The area's centre, or the nearest open water to it (computed once per area)."""
+        key = (area.lat, area.lon)
+        if key not in self._centres:
+            lat, lon = nearest_water(
+                self.is_land, np.array([area.lat]), np.array([area.lon]), 30_000.0
+            )
+            self._centres[key] = (float(lat[0]), float(lon[0]))
+        return self._centres[key]
 
     def _area(self, areas: list[Area]) -> Area:
         w = np.array([a.weight for a in areas])
