@@ -132,9 +132,10 @@ def build_land_mask(
             "-N0/1/0/1/0",
             "-r",
             f"-G{grid}",
+            cwd=Path(tmp),
         )
         with raw.open("wb") as out:
-            _gmt(gmt, "grd2xyz", str(grid), "-ZTLc", stdout=out)
+            _gmt(gmt, "grd2xyz", str(grid), "-ZTLc", cwd=Path(tmp), stdout=out)
         cell = cell_s / 3600.0
         cols = round((east - west) / cell)
         rows = round((north - south) / cell)
@@ -161,10 +162,11 @@ def build_land_mask(
     return final
 
 
-def _gmt(gmt: str, *args: str, stdout: object = None) -> None:
-    result = subprocess.run(
-        [gmt, *args], stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE, check=False
-    )  # type: ignore[call-overload]
+def _gmt(gmt: str, *args: str, cwd: Path, stdout: object = None) -> None:
+    """Run one GMT module in `cwd` (GMT leaves a `gmt.history` file where it runs)."""
+    result = subprocess.run(  # type: ignore[call-overload]
+        [gmt, *args], stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE, check=False, cwd=cwd
+    )
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
         raise ConfigError(
