@@ -10,7 +10,7 @@ crossing, mostly at night, from 3–8 km on one side to 3–8 km on the other.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 
@@ -84,18 +84,31 @@ def plan_land(
     land = scenario.land
     if land is None:
         return []
-    _official(land, builder, movers, start, end, rng, is_land)
-    _patrols(land, builder, movers, start, end, rng, is_land)
+    border = _Border(land, builder, movers, start, end, rng, is_land)
+    _official(border)
+    _patrols(border)
     per_day = scenario.behaviours.get("border_crossing", 0)
     count = max(1, round(per_day * (end - start) / (24 * HOUR))) if per_day else 0
     truth: list[TruthEvent] = []
     for _ in range(count * 10):
         if len(truth) == count:
             break
-        event = _crossing(land, builder, movers, start, end, rng, is_land)
+        event = _crossing(border)
         if event is not None:
             truth.append(event)
     return truth
+
+
+class _Border(NamedTuple):
+    """What every part of the border plan works with."""
+
+    land: Land
+    builder: LegBuilder
+    movers: Movers
+    start: int
+    end: int
+    rng: np.random.Generator
+    is_land: IsLand
 
 
 def _normal(land: Land, lat: float, lon: float) -> float:
@@ -106,15 +119,8 @@ def _normal(land: Land, lat: float, lon: float) -> float:
     return float(bearing_deg(blat[i], blon[i], blat[i + 1], blon[i + 1]) - 90.0) % 360
 
 
-def _official(
-    land: Land,
-    builder: LegBuilder,
-    movers: Movers,
-    start: int,
-    end: int,
-    rng: np.random.Generator,
-    is_land: IsLand,
-) -> None:
+def _official(border: _Border) -> None:
+    land, builder, movers, start, end, rng, is_land = border
     hours = (end - start + HOUR) / HOUR
     for post in land.crossings:
         into_a = _normal(land, post.lat, post.lon)
@@ -161,15 +167,8 @@ def _official(
                 builder.path(mover, [gate[0], beyond[0]], [gate[1], beyond[1]], t_in + wait, speed)
 
 
-def _patrols(
-    land: Land,
-    builder: LegBuilder,
-    movers: Movers,
-    start: int,
-    end: int,
-    rng: np.random.Generator,
-    is_land: IsLand,
-) -> None:
+def _patrols(border: _Border) -> None:
+    land, builder, movers, start, end, rng, is_land = border
     for _ in range(land.patrols):
         mover = movers.add(5.0, "vehicle", on_land=True, ais=False)
         side = 1 if rng.random() < 0.5 else -1
@@ -190,15 +189,8 @@ def _patrols(
             t += pause
 
 
-def _crossing(
-    land: Land,
-    builder: LegBuilder,
-    movers: Movers,
-    start: int,
-    end: int,
-    rng: np.random.Generator,
-    is_land: IsLand,
-) -> TruthEvent | None:
+def _crossing(border: _Border) -> TruthEvent | None:
+    land, builder, movers, start, end, rng, is_land = border
     lat, lon, b = border_point(land, float(rng.uniform(0.02, 0.98)))
     posts = np.array([(c.lat, c.lon) for c in land.crossings])
     if distance_m(posts[:, 0], posts[:, 1], lat, lon).min() < 5_000:
