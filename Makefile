@@ -26,12 +26,13 @@ $(UV):
 # Debian packages the node needs: GMT and GSHHG (full resolution) derive the land mask.
 DEB_PACKAGES := gmt gmt-gshhg-full
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-LAND_MASK := $(VENV)/share/watchkeeper/geo/land-mask.npz
+GEO_DIR := $(VENV)/share/watchkeeper/geo
+LAND := $(GEO_DIR)/land.parquet
 
 .PHONY: install
 install: $(UV) debs ## install Debian packages, the locked dependencies and derived geography into .venv/
 	@$(UV) sync --frozen --quiet
-	@$(MAKE) --no-print-directory $(LAND_MASK)
+	@$(MAKE) --no-print-directory $(LAND)
 
 .PHONY: debs
 debs: ## install the Debian packages (skipped when present)
@@ -40,9 +41,10 @@ debs: ## install the Debian packages (skipped when present)
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; }
 
-# The GSHHG land mask (~2 min once; see src/watchkeeper/geo/landmask.py).
-$(LAND_MASK):
-	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(VENV)/share/watchkeeper/geo $(BIN)/watchkeeper geo build
+# GSHHG land polygons, built once when missing (~5 s, ~9 MB; see src/watchkeeper/geo/coastline.py).
+# Rebuild with `rm $(LAND)` and `make install`, or `watchkeeper geo build`.
+$(LAND):
+	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(GEO_DIR) $(BIN)/watchkeeper geo build
 
 .PHONY: run
 run: install ## start a demo node on http://127.0.0.1:8000 with the central-med scenario playing live

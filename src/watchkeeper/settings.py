@@ -148,14 +148,16 @@ class Settings(BaseSettings):
     )
 
     geo_dir: Path = Field(
+        # The environment the node runs from (`make install` builds into the venv), so
+        # each checkout or installation has the geography matching its own code.
         default=Path(sys.prefix) / "share" / "watchkeeper" / "geo",
         description=(
-            "Where geography derived at install time (the GSHHG land mask) lives; "
-            "`watchkeeper geo build` writes it, `make install` runs that."
+            "Where geography derived at install time lives (GSHHG land polygons, "
+            "`land.parquet`); `watchkeeper geo build` writes it, `make install` runs that."
         ),
     )
 
-    @field_validator("data_dir", mode="after")
+    @field_validator("data_dir", "geo_dir", mode="after")
     @classmethod
     def _expand_user(cls, value: Path) -> Path:
         return value.expanduser()

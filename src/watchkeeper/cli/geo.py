@@ -8,36 +8,57 @@ from typing import Annotated
 import typer
 
 from watchkeeper.errors import ConfigError
-from watchkeeper.geo.landmask import DEFAULT_CELL_S, DEFAULT_REGION, LandMask, build_land_mask
+from watchkeeper.geo.coastline import (
+    DEFAULT_REGION,
+    Region,
+    Resolution,
+    build_land,
+    check_region,
+    read_provenance,
+)
 from watchkeeper.settings import load_settings
 
-__all__ = ["app"]
+__all__ = ["app", "build"]
 
 app = typer.Typer(help="Geography derived from real coastlines (GSHHG).", no_args_is_help=True)
+
+_DEFAULT_REGION_TEXT = "/".join(f"{v:g}" for v in DEFAULT_REGION)
+
+
+def _parse_region(text: str) -> Region:
+    """`W/E/S/N` in degrees, e.g. `-30/45/0/50`, as a checked region."""
+    try:
+        west, east, south, north = (float(v) for v in text.split("/"))
+    except ValueError:
+        raise ConfigError(
+            f"--region {text!r}: expected W/E/S/N in degrees, e.g. {_DEFAULT_REGION_TEXT}"
+        ) from None
+    return check_region((west, east, south, north))
 
 
 @app.command()
 def build(
-    region: Annotated[str, typer.Option(help="W/E/S/N in degrees.")] = "/".join(
-        f"{v:g}" for v in DEFAULT_REGION
-    ),
-    cell: Annotated[
-        int, typer.Option(min=1, max=300, help="Cell size in arc-seconds.")
-    ] = DEFAULT_CELL_S,
-    resolution: Annotated[str, typer.Option(help="GSHHG resolution: f, h, i, l or c.")] = "f",
+    resolution: Annotated[
+        Resolution,
+        typer.Option(help="GSHHG resolution: f(ull), h(igh), i(ntermediate), l(ow), c(rude)."),
+    ] = "f",
+    region: Annotated[
+        str,
+        typer.Option(
+            help="W/E/S/N in degrees (write --region=-180/180/-90/90 for the world).",
+        ),
+    ] = _DEFAULT_REGION_TEXT,
 ) -> None:
-    """Build the land mask into the `geo_dir` setting's folder."""
-    try:
-        w, e, s, n = (float(v) for v in region.split("/"))
-    except ValueError:
-        raise ConfigError(f"--region {region!r}: expected W/E/S/N, e.g. -30/45/0/50") from None
-    if resolution not in ("f", "h", "i", "l", "c"):
-        raise ConfigError(f"--resolution {resolution!r}: one of f, h, i, l, c")
+    """Build the land polygons (land.parquet) into the `geo_dir` setting's folder."""
+    box = _parse_region(region)
     settings = load_settings()
     began = time.perf_counter()
-    path = build_land_mask(settings.geo_dir, (w, e, s, n), cell, resolution)
-    mask = LandMask.load(settings.geo_dir)
+    path = build_land(settings.geo_dir, resolution=resolution, region=box)
+    seconds = time.perf_counter() - began
+    info = read_provenance(path)
     typer.echo(
-        f"land mask {mask.rows} x {mask.cols} cells ({mask.source}) written to {path} "
-        f"({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - began:.0f} s"
+        f"land of {'/'.join(f'{v:g}' for v in info.region)} from GSHHG {info.gshhg_version} "
+        f"at resolution {info.resolution}: {info.polygons:,} polygons, {info.vertices:,} "
+        f"vertices in {info.tiles:,} 1° tiles; {path.stat().st_size / 1e6:.1f} MB "
+        f"written to {path} in {seconds:.1f} s"
     )

@@ -610,11 +610,15 @@ class Injector:
         ]
         if not movers:
             return
-        m = movers[int(self.rng.integers(len(movers)))]
-        dur = int(self.rng.uniform(0.4, 1.5) * HOUR)
-        t0 = self._when(dur)
-        pos = _positions(legs, m, [t0, t0 + dur])
-        if len(pos) < 2:
+        # Draw ships and times until one is sailing throughout (not between voyages).
+        for _ in range(50):
+            m = movers[int(self.rng.integers(len(movers)))]
+            dur = int(self.rng.uniform(0.4, 1.5) * HOUR)
+            t0 = self._when(dur)
+            pos = _positions(legs, m, [t0, t0 + dur])
+            if len(pos) == 2:
+                break
+        else:
             return
         if self.rng.random() < 0.5:
             jump_nm = float(self.rng.uniform(30, 100))
