@@ -17,14 +17,13 @@ two agree. Results are written to `benchmarks/out/land_mask.json` (git-ignored).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+
+from benchmarks._report import report
 
 REPO: Final = Path(__file__).resolve().parents[1]
 OUT_JSON: Final = REPO / "benchmarks" / "out" / "land_mask.json"
@@ -85,16 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     result = run(args.points, args.area, args.seed)
-    result.update(
-        machine=platform.machine(),
-        cpus=os.cpu_count(),
-        python=platform.python_version(),
-        load_avg=os.getloadavg()[0],
-    )
-    for key, value in result.items():
-        print(f"{key:>30}: {value:,}" if isinstance(value, int) else f"{key:>30}: {value}")
-    OUT_JSON.parent.mkdir(parents=True, exist_ok=True)
-    OUT_JSON.write_text(json.dumps(result, indent=2))
+    report(result, OUT_JSON, width=30)
 
 
 if __name__ == "__main__":

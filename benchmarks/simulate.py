@@ -16,14 +16,13 @@ written to `benchmarks/out/simulate.json` (git-ignored).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import resource
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Final
+
+from benchmarks._report import report
 
 REPO: Final = Path(__file__).resolve().parents[1]
 OUT_JSON: Final = REPO / "benchmarks" / "out" / "simulate.json"
@@ -91,16 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         result = run(
             args.scenario, args.vessels, args.hours, args.seed, Path(tmp), not args.no_check
         )
-    result.update(
-        machine=platform.machine(),
-        cpus=os.cpu_count(),
-        python=platform.python_version(),
-        load_avg=os.getloadavg()[0],
-    )
-    for key, value in result.items():
-        print(f"{key:>18}: {value:,}" if isinstance(value, int) else f"{key:>18}: {value}")
-    OUT_JSON.parent.mkdir(parents=True, exist_ok=True)
-    OUT_JSON.write_text(json.dumps(result, indent=2))
+    report(result, OUT_JSON, width=18)
 
 
 if __name__ == "__main__":
