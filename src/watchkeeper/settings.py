@@ -47,6 +47,16 @@ DEFAULT_CONFIG_FILE: Final = Path("watchkeeper.toml")
 
 _MIB: Final = 1024 * 1024
 
+#: Retention of each record type, in days (0: forever). Audit entries are kept ten
+#: years, the longest limitation period among the partners for misuse of personal data;
+#: session and login records a year, enough to investigate an intrusion.
+DEFAULT_RETENTION_DAYS: Final[dict[str, int]] = {
+    "audit": 3650,
+    "sessions": 365,
+    "login_failures": 365,
+    "tokens": 365,
+}
+
 
 def config_file() -> Path | None:
     """Return the TOML file to read, or None when there is none.
@@ -157,6 +167,90 @@ class Settings(BaseSettings):
         ),
     )
 
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the records database (accounts, audit trail, intelligence), "
+            "e.g. `postgresql+psycopg://user@host/watchkeeper`. Unset: SQLite at "
+            "`data_dir/records.sqlite3`, enough for one agency's node."
+        ),
+    )
+    password_min_length: int = Field(
+        default=12,
+        ge=8,
+        description="Shortest password accepted (NIST SP 800-63B asks for at least 8; 12 resists offline guessing).",
+    )
+    password_min_score: int = Field(
+        default=3,
+        ge=0,
+        le=4,
+        description=(
+            "Lowest zxcvbn strength score (0-4) a new password must reach; 3 means "
+            "'safely unguessable' against an offline attack on a slow hash."
+        ),
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Consecutive failed logins on one user name that lock it for `login_lockout_minutes`.",
+    )
+    login_address_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "Failed logins from one client address (any user names) that lock the address "
+            "for `login_lockout_minutes`; stops guessing spread over many names."
+        ),
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long a locked user name or address is refused, even with the right password.",
+    )
+    session_idle_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="A web session unused for this long ends; a watch officer's screen refreshes it.",
+    )
+    session_max_hours: float = Field(
+        default=14.0,
+        gt=0,
+        description="A web session ends this long after login whatever its use (one watch plus handover).",
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description=(
+            "Mark session cookies `Secure` (sent over HTTPS only; browsers also accept them "
+            "from http://localhost). Turn off only behind a TLS-terminating proxy that speaks plain HTTP to a remote node."
+        ),
+    )
+    token_max_days: int = Field(
+        default=365,
+        ge=1,
+        description="Longest life an API token may be given; every token expires.",
+    )
+    max_body_bytes: int = Field(
+        default=10 * _MIB,
+        ge=1024,
+        description="Largest request body accepted; a larger one is refused with 413 before it is read.",
+    )
+    audit_checkpoint_every: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "Audit entries between two checkpoints of the hash chain's head (in the database "
+            "and in `data_dir/audit-checkpoints.jsonl`), which expose a truncated trail."
+        ),
+    )
+    retention_days: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_RETENTION_DAYS),
+        description=(
+            "Days each record type is kept before `watchkeeper retention apply` deletes it: "
+            + ", ".join(f"`{k}` ({v})" for k, v in DEFAULT_RETENTION_DAYS.items())
+            + ". Set a type to 0 to keep it forever. JSON object in the environment."
+        ),
+    )
+
     @field_validator("data_dir", "geo_dir", mode="after")
     @classmethod
     def _expand_user(cls, value: Path) -> Path:
@@ -176,6 +270,18 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @field_validator("retention_days", mode="after")
+    @classmethod
+    def _check_retention(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(DEFAULT_RETENTION_DAYS))
+        if unknown:
+            known = ", ".join(DEFAULT_RETENTION_DAYS)
+            raise ValueError(f"unknown record type {', '.join(unknown)} (known: {known})")
+        negative = sorted(k for k, v in value.items() if v < 0)
+        if negative:
+            raise ValueError(f"days must be 0 (forever) or more, not for {', '.join(negative)}")
+        return {**DEFAULT_RETENTION_DAYS, **value}
+
     @field_validator("tcp_feeds", mode="after")
     @classmethod
     def _check_feeds(cls, value: list[str]) -> list[str]:
@@ -190,6 +296,11 @@ class Settings(BaseSettings):
     def archive_dir(self) -> Path:
         """Where the day-partitioned Parquet position archive lives."""
         return self.data_dir / "archive"
+
+    @property
+    def records_url(self) -> str:
+        """The records database's URL: `database_url`, or SQLite in the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'records.sqlite3'}"
 
     @property
     def state_dir(self) -> Path:
