@@ -10,6 +10,7 @@ datetimes. These helpers loop over rows: they are for a handful of rows, not dat
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,11 @@ from watchkeeper.schema import POSITIONS, VESSELS
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["make_positions", "make_table", "make_vessels", "utc"]
+    from fastapi import FastAPI
+
+    from watchkeeper.accounts.context import Accounts
+
+__all__ = ["bearer", "issue_token", "make_positions", "make_table", "make_vessels", "utc"]
 
 
 def utc(text: str) -> datetime:
@@ -57,3 +62,35 @@ def make_positions(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 def make_vessels(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     """A VESSELS table; `msg_type` defaults to 5 (class A static and voyage data)."""
     return make_table(VESSELS, rows, defaults={"msg_type": 5})
+
+
+def issue_token(accounts: Accounts, *roles: str, username: str | None = None) -> str:
+    """An API token of a new user holding `roles`, on a node initialised if it was not.
+
+    For tests of routes that need a signed-in caller; the user is `t-<roles>-<n>`.
+    """
+    from watchkeeper.accounts.principal import Principal  # noqa: PLC0415
+    from watchkeeper.accounts.roles import parse_roles  # noqa: PLC0415
+    from watchkeeper.accounts.tokens import create_token  # noqa: PLC0415
+    from watchkeeper.accounts.users import add_user, init_node, own_agency  # noqa: PLC0415
+    from watchkeeper.audit.trail import Actor  # noqa: PLC0415
+
+    console = Actor("console:test", "TEST", ("console",), "local")
+    with accounts.db.transaction() as session:
+        ready = own_agency(session) is not None
+    if not ready:
+        init_node(accounts, console, code="TEST", name="Test agency", country="TN")
+    wanted = parse_roles(list(roles))
+    name = (
+        username
+        or f"t-{'-'.join(sorted(r.replace('_', '') for r in wanted))}-{secrets.token_hex(3)}"
+    )
+    user, _ = add_user(accounts, console, name, wanted)
+    owner = Principal(user.id, user.username, user.agency, frozenset(user.roles), via="token")
+    _, secret = create_token(accounts, owner, "test")
+    return secret
+
+
+def bearer(app: FastAPI, *roles: str) -> dict[str, str]:
+    """Headers that sign a request of a started `app` in as a new user with `roles`."""
+    return {"Authorization": f"Bearer {issue_token(app.state.accounts, *roles)}"}

@@ -9,6 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from watchkeeper.accounts.principal import Principal
+from watchkeeper.accounts.roles import Role
+from watchkeeper.api.access import authenticate
 from watchkeeper.api.routes.vessels import router
 from watchkeeper.testing import make_positions, make_vessels, utc
 from watchkeeper.tracks import Archive, LatestState
@@ -75,11 +78,16 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
         yield archive
 
 
+OBSERVER = Principal(1, "observer", "TEST", frozenset({Role.OBSERVER}), via="token")
+
+
 @pytest.fixture
 def app(archive: Archive) -> FastAPI:
     app = FastAPI()
     app.state.archive = archive
     app.include_router(router)
+    # Who may call these routes is tested in test_access.py; here, an observer calls.
+    app.dependency_overrides[authenticate] = lambda: OBSERVER
     return app
 
 
@@ -166,6 +174,7 @@ def test_vessels_come_from_the_live_state_when_the_node_keeps_one(
 def test_no_archive_configured_is_503(tmp_path: Path) -> None:
     bare = FastAPI()
     bare.include_router(router)
+    bare.dependency_overrides[authenticate] = lambda: OBSERVER
     with TestClient(bare) as client:
         response = client.get("/api/vessels")
     assert response.status_code == 503

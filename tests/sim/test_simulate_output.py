@@ -30,6 +30,7 @@ from watchkeeper.sim.serve import serve_feed
 from watchkeeper.sim.simulate import Simulation, parse_start
 from watchkeeper.sim.transmit import position_reports
 from watchkeeper.sim.water import IsLand
+from watchkeeper.testing import bearer
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +240,7 @@ def test_a_live_feed_reaches_a_node_as_moving_ships(tmp_path: Path, is_land: IsL
         data_dir=tmp_path, tcp_feeds=[f"127.0.0.1:{port}"], live_batch_seconds=0.2
     )
     with TestClient(create_app(settings)) as client:
+        client.headers.update(bearer(client.app, "watch_officer"))
         deadline = time.monotonic() + 90
         first: dict[int, tuple[float, float]] = {}
         moved = 0

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from watchkeeper.api.app import create_app
 from watchkeeper.errors import ConfigError
 from watchkeeper.settings import load_settings
+from watchkeeper.testing import bearer
 
 SENTENCES = [
     b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
@@ -35,6 +36,7 @@ def test_udp_datagrams_reach_the_archive_and_the_live_picture(tmp_path: Path) ->
         TestClient(create_app(settings)) as client,
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
     ):
+        client.headers.update(bearer(client.app, "observer"))
         for sentence in SENTENCES:  # one sentence per datagram, no newline: as receivers send
             sender.sendto(sentence, ("127.0.0.1", port))
         deadline = time.monotonic() + 60

@@ -8,6 +8,7 @@ from datetime import timedelta
 from watchkeeper.accounts.passwords import PasswordPolicy
 from watchkeeper.audit.trail import AuditTrail
 from watchkeeper.records.database import Database
+from watchkeeper.records.migrate import upgrade
 from watchkeeper.settings import Settings
 
 __all__ = ["AccountPolicy", "Accounts"]
@@ -53,3 +54,17 @@ class Accounts:
             checkpoint_file=settings.data_dir / "audit-checkpoints.jsonl",
         )
         return cls(db=db, audit=trail, policy=AccountPolicy.from_settings(settings))
+
+    @classmethod
+    def open(cls, settings: Settings) -> Accounts:
+        """Open the node's records database, migrated to this code's schema.
+
+        Checkpoints the audit chain's head on the way, so that a trail cut short while
+        the node was down is caught by the next `audit verify`.
+        """
+        settings.create_dirs()
+        db = Database(settings.records_url)
+        upgrade(db)
+        accounts = cls.from_settings(settings, db)
+        accounts.audit.checkpoint(db)
+        return accounts

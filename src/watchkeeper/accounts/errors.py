@@ -7,11 +7,26 @@ from __future__ import annotations
 
 from watchkeeper.errors import WatchkeeperError
 
-__all__ = ["AccessDenied", "AccountError", "AuthenticationFailed", "LockedOut"]
+__all__ = [
+    "AccessDenied",
+    "AccountError",
+    "AuthenticationFailed",
+    "Conflict",
+    "LockedOut",
+    "NotFound",
+]
 
 
 class AccountError(WatchkeeperError):
     """A request about accounts that cannot be done as asked (weak password, unknown role)."""
+
+
+class NotFound(AccountError):
+    """The user or token named does not exist (or is not the asker's to see)."""
+
+
+class Conflict(AccountError):
+    """The change clashes with what exists: a user name taken, a node already initialised."""
 
 
 class AuthenticationFailed(WatchkeeperError):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from watchkeeper.accounts.context import Accounts
 from watchkeeper.accounts.credentials import digest, new_secret
-from watchkeeper.accounts.errors import AccessDenied, AccountError, AuthenticationFailed
+from watchkeeper.accounts.errors import AccessDenied, AccountError, AuthenticationFailed, NotFound
 from watchkeeper.accounts.principal import Principal
 from watchkeeper.accounts.roles import Role
 from watchkeeper.records.database import utcnow
@@ -130,7 +130,7 @@ def revoke_token(accounts: Accounts, actor: Principal, token_id: int) -> TokenVi
         token = session.get(ApiToken, token_id)
         mine = token is not None and token.user_id == actor.user_id
         if token is None or not (mine or Role.ADMINISTRATOR in actor.roles):
-            raise AccountError(f"no token {token_id}")
+            raise NotFound(f"no token {token_id}")
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             accounts.audit.record(

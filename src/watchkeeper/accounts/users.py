@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchkeeper.accounts.context import Accounts
-from watchkeeper.accounts.errors import AccountError
+from watchkeeper.accounts.errors import AccountError, Conflict, NotFound
 from watchkeeper.accounts.passwords import generate_password, hash_password, verify_password
 from watchkeeper.accounts.roles import Role
 from watchkeeper.audit.trail import Actor
@@ -102,7 +102,7 @@ def _find(session: Session, username: str) -> User:
         select(User).where(User.username == normalise_username(username))
     ).one_or_none()
     if user is None:
-        raise AccountError(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     return user
 
 
@@ -136,7 +136,7 @@ def init_node(
     password = generate_password()
     with accounts.db.transaction() as session:
         if own_agency(session) is not None:
-            raise AccountError("this node is already initialised (its agency is set)")
+            raise Conflict("this node is already initialised (its agency is set)")
         now = utcnow()
         agency = Agency(code=code, name=name.strip(), country=country, own=True, created_at=now)
         session.add(agency)
@@ -187,7 +187,7 @@ def add_user(
     with accounts.db.transaction() as session:
         agency = _require_agency(session)
         if session.scalars(select(User.id).where(User.username == name)).first() is not None:
-            raise AccountError(f"user {name!r} already exists")
+            raise Conflict(f"user {name!r} already exists")
         now = utcnow()
         user = User(
             username=name,

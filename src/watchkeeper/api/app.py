@@ -19,6 +19,16 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from watchkeeper import __version__
+from watchkeeper.accounts.context import Accounts
+from watchkeeper.accounts.errors import (
+    AccessDenied,
+    AccountError,
+    AuthenticationFailed,
+    Conflict,
+    LockedOut,
+    NotFound,
+)
+from watchkeeper.api.limits import BodyLimit
 from watchkeeper.settings import Settings, load_settings
 
 __all__ = ["Health", "SettingsDep", "create_app", "get_app_settings"]
@@ -60,6 +70,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from watchkeeper.tracks.archive import Archive  # noqa: PLC0415
     from watchkeeper.tracks.latest import LatestState  # noqa: PLC0415
 
+    records = Accounts.open(settings)
+    app.state.accounts = records
     opened = getattr(app.state, "archive", None) is None
     if opened:
         app.state.archive = Archive(settings.archive_dir)
@@ -73,6 +85,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await node.stop()
         if opened:
             app.state.archive.close()
+        records.audit.checkpoint(records.db)
+        records.db.close()
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(status_code=status, content={"detail": message}, headers=headers)
+
+
+async def _account_error(request: Request, exc: Exception) -> Response:
+    """Accounts' refusals as 4xx answers whose message the user can act on."""
+    if isinstance(exc, LockedOut):
+        return _error(429, str(exc), {"Retry-After": str(exc.retry_after_seconds)})
+    if isinstance(exc, AuthenticationFailed):
+        return _error(401, str(exc), {"WWW-Authenticate": 'Bearer realm="watchkeeper"'})
+    if isinstance(exc, AccessDenied):
+        return _error(403, str(exc))
+    if isinstance(exc, NotFound):
+        return _error(404, str(exc))
+    if isinstance(exc, Conflict):
+        return _error(409, str(exc))
+    return _error(400, str(exc))
 
 
 def _where(loc: Any) -> str:
@@ -122,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     # Imported here, not at module top: route modules import `SettingsDep` from this
     # module, and reading the list at call time picks up every router appended to it.
+    from watchkeeper.api.access import check_route_rules  # noqa: PLC0415
     from watchkeeper.api.routes import ROUTERS  # noqa: PLC0415
 
     app = FastAPI(
@@ -135,8 +169,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings if settings is not None else load_settings()
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    for error in (AccountError, AuthenticationFailed, AccessDenied):
+        app.add_exception_handler(error, _account_error)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(_meta)
     for router in ROUTERS:
         app.include_router(router)
+    check_route_rules(app)
+    app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_body_bytes)
     return app

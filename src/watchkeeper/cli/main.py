@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from watchkeeper import __version__
-from watchkeeper.cli import decode, geo, ingest, simulate
+from watchkeeper.cli import audit, db, decode, geo, ingest, simulate, users
 from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.settings import Settings, load_settings
 
@@ -94,6 +94,41 @@ def _get(settings: Settings, path: str) -> None:
         raise typer.Exit(1)
 
 
+def _announce_accounts(settings: Settings, url: str, *, demo: bool) -> None:
+    """Say how to sign in; a demo node gets its agency and administrator at first start."""
+    from watchkeeper.accounts.context import Accounts  # noqa: PLC0415
+    from watchkeeper.accounts.users import init_node, own_agency  # noqa: PLC0415
+    from watchkeeper.cli.console import console_actor  # noqa: PLC0415
+
+    accounts = Accounts.open(settings)
+    try:
+        with accounts.db.transaction() as session:
+            initialised = own_agency(session) is not None
+        if initialised:
+            typer.echo(f"{_PROG}: sign in at {url}/login", err=True)
+        elif demo:
+            _, password = init_node(
+                accounts,
+                console_actor(accounts),
+                code="DEMO",
+                name="Watchkeeper demonstration node",
+                country="TN",
+            )
+            typer.echo(
+                f"{_PROG}: demo node created: sign in at {url}/login as admin with password "
+                f"{password} (shown once; `watchkeeper users reset-password admin` sets a new one)",
+                err=True,
+            )
+        else:
+            typer.echo(
+                f"{_PROG}: this node has no agency and no users yet: run `watchkeeper init` "
+                "to create them (its first administrator's password is printed once)",
+                err=True,
+            )
+    finally:
+        accounts.db.close()
+
+
 def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to listen on [default: setting `host`].")
@@ -139,6 +174,8 @@ def serve(
 
     check_feeds(settings)
     sock = _bind(settings.host, settings.port)
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    _announce_accounts(settings, f"http://{shown}:{settings.port}", demo=demo is not None)
     if demo is not None:
         from watchkeeper.sim.demo import start_demo_feed  # noqa: PLC0415
 
@@ -149,7 +186,6 @@ def serve(
             raise
         settings = settings.model_copy(update={"tcp_feeds": [*settings.tcp_feeds, feed]})
         typer.echo(f"{_PROG}: demo scenario {demo} playing on {feed}", err=True)
-    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     typer.echo(f"{_PROG}: serving on http://{shown}:{settings.port} (Ctrl+C to stop)", err=True)
     config = uvicorn.Config(create_app(settings), log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
@@ -159,10 +195,14 @@ def serve(
 # imported at the top (`from watchkeeper.cli import decode`) and registered here
 # (`app.command()(decode.decode)`); its name is the function's name.
 app.command()(serve)
+app.command()(users.init)
 app.command()(decode.decode)
 app.command()(ingest.ingest)
 app.command()(simulate.simulate)
 app.command()(version)
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
 app.add_typer(geo.app, name="geo")
 
 

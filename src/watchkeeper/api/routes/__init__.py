@@ -4,11 +4,12 @@
 `routes/<name>.py` with `router = APIRouter(prefix="/<name>", tags=["<name>"])` and
 list it here, e.g.::
 
-    from watchkeeper.api.routes import vessels
+    from watchkeeper.api.routes import audit, auth, tokens, users, vessels
 
-    ROUTERS: list[APIRouter] = [vessels.router]
+    ROUTERS: list[APIRouter] = [auth.router, users.router, tokens.router, audit.router, vessels.router]
 
-A route module may import `SettingsDep` from `watchkeeper.api.app` (the app's settings
+Every route states the roles it admits (`watchkeeper.api.access.allow`); the app
+refuses to build with one that does not. A route module may import `SettingsDep` from `watchkeeper.api.app` (the app's settings
 as a dependency); `create_app` reads this list only when called, so that import does
 not form a cycle.
 """
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from watchkeeper.api.routes import vessels
+from watchkeeper.api.routes import audit, auth, tokens, users, vessels
 
 __all__ = ["ROUTERS"]
 
 # Every router the application serves, in order; add each resource's router here.
-ROUTERS: list[APIRouter] = [vessels.router]
+ROUTERS: list[APIRouter] = [auth.router, users.router, tokens.router, audit.router, vessels.router]

@@ -21,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from watchkeeper.accounts.roles import ALL_ROLES
+from watchkeeper.api.access import allow
 from watchkeeper.tracks import Archive, BBox, LatestState, check_bbox
 
 __all__ = ["ArchiveDep", "Vessel", "get_archive", "get_latest_state", "router"]
@@ -149,6 +151,7 @@ _TIME_DOC: Final = "RFC 3339 time with an offset, e.g. 2024-05-01T00:00:00Z"
 @router.get(
     "",
     response_model=list[Vessel],
+    dependencies=[allow(*ALL_ROLES)],
     summary="Latest picture: each vessel's latest position and particulars",
 )
 def list_vessels(
@@ -169,6 +172,7 @@ def list_vessels(
 @router.get(
     "/{mmsi}/track",
     response_class=Response,
+    dependencies=[allow(*ALL_ROLES)],
     summary="One vessel's track as GeoJSON",
     responses={
         200: {

@@ -1,0 +1,46 @@
+"""What the account commands share: the records database and who acts at the console."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+
+from watchkeeper.accounts.context import Accounts
+from watchkeeper.accounts.users import own_agency
+from watchkeeper.audit.trail import Actor
+from watchkeeper.settings import load_settings
+
+__all__ = ["console_actor", "open_accounts", "read_secret"]
+
+
+def open_accounts() -> Accounts:
+    """The node's records database (migrated), from the settings."""
+    return Accounts.open(load_settings())
+
+
+def console_actor(accounts: Accounts) -> Actor:
+    """The operator at the node's console, as the audit trail names them (`console:USER`)."""
+    with accounts.db.transaction() as session:
+        agency = own_agency(session)
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor(
+        name=f"console:{who}",
+        agency=agency.code if agency else "",
+        roles=("console",),
+        client="local",
+    )
+
+
+def read_secret(prompt: str) -> str:
+    """A password from standard input: typed without echo, or one line when piped."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if getpass.getpass("again: ") != first:
+            raise typer.BadParameter("the two entries differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
