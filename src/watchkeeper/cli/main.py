@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from watchkeeper import __version__
-from watchkeeper.cli import audit, db, decode, geo, ingest, simulate, users
+from watchkeeper.cli import audit, db, decode, geo, ingest, retention, simulate, users
 from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.settings import Settings, load_settings
 
@@ -202,6 +202,7 @@ app.command()(simulate.simulate)
 app.command()(version)
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(retention.app, name="retention")
 app.add_typer(db.app, name="db")
 app.add_typer(geo.app, name="geo")
 
