@@ -21,7 +21,7 @@ import hmac
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 
 from watchkeeper.accounts.context import Accounts
@@ -167,32 +167,47 @@ PrincipalDep = Annotated[Principal, allow(*ALL_ROLES)]
 """Any signed-in user, whatever their role."""
 
 
-def _rule_of(route: APIRoute) -> Allow | None:
-    pending = [route.dependant]
+def _rule_of(dependant: Any) -> Allow | None:
+    pending = [dependant]
     while pending:
-        dependant = pending.pop()
-        if isinstance(dependant.call, Allow):
-            return dependant.call
-        pending.extend(dependant.dependencies)
+        current = pending.pop()
+        if isinstance(current.call, Allow):
+            return current.call
+        pending.extend(current.dependencies)
     return None
 
 
 def check_route_rules(app: FastAPI) -> dict[tuple[str, str], frozenset[Role] | None]:
     """Every route's admitted roles (None: public); raises for a route without a rule.
 
-    Also documents each rule in the OpenAPI schema as `x-roles`.
+    Walks the routes as the app serves them (with the dependencies of the routers
+    they were included through), web pages and docs included, and documents each rule
+    in the OpenAPI schema as `x-roles`. Call it once per app.
     """
     rules: dict[tuple[str, str], frozenset[Role] | None] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        rule = _rule_of(route)
-        for method in route.methods or ():
-            if rule is None and (method, route.path) not in PUBLIC:
-                raise RuntimeError(
-                    f"route {method} {route.path} states no access rule (use allow(...))"
-                )
-            rules[(method, route.path)] = None if rule is None else rule.roles
-        if rule is not None:
-            route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": sorted(rule.roles)}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        methods = context.methods or set()
+        path = context.path or ""
+        rule = _rule_of(context.dependant) if isinstance(route, APIRoute) else None
+        for method in methods:
+            if rule is None and (method, path) not in PUBLIC:
+                raise RuntimeError(f"route {method} {path} states no access rule (use allow(...))")
+            rules[(method, path)] = None if rule is None else rule.roles
+    _document(app, rules)
     return rules
+
+
+def _document(app: FastAPI, rules: dict[tuple[str, str], frozenset[Role] | None]) -> None:
+    """Publish each rule in the OpenAPI schema as the operation's `x-roles`."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for (method, path), roles in rules.items():
+            operation = schema.get("paths", {}).get(path, {}).get(method.lower())
+            if operation is not None and roles is not None:
+                operation["x-roles"] = sorted(roles)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -175,6 +175,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_meta)
     for router in ROUTERS:
         app.include_router(router)
-    check_route_rules(app)
+    app.state.access_rules = check_route_rules(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_body_bytes)
     return app

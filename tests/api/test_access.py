@@ -1,0 +1,154 @@
+"""Who may call what: every route, every role, against one table of expectations.
+
+`EXPECTED` is the access policy written down. A route the app serves that is not in
+the table fails `test_every_route_is_in_the_table`, so no route is added without a
+decision about who may call it; a route whose rule differs from the table fails too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from watchkeeper.accounts.roles import ALL_ROLES, Role
+from watchkeeper.api import routes
+from watchkeeper.api.app import create_app
+from watchkeeper.settings import Settings
+from watchkeeper.testing import issue_token
+
+ADMIN = frozenset({Role.ADMINISTRATOR})
+EVERYONE = frozenset(ALL_ROLES)
+PUBLIC = None
+
+# (method, route) -> (roles admitted, example request, status for an admitted caller)
+EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], int]] = {
+    ("GET", "/healthz"): (PUBLIC, {}, 200),
+    ("GET", "/login"): (PUBLIC, {}, 200),
+    ("POST", "/login"): (PUBLIC, {"data": {"username": "x", "password": "y"}}, 403),
+    ("POST", "/api/auth/login"): (PUBLIC, {"json": {"username": "x", "password": "y"}}, 401),
+    ("GET", "/openapi.json"): (PUBLIC, {}, 200),
+    ("GET", "/docs"): (PUBLIC, {}, 200),
+    ("GET", "/docs/oauth2-redirect"): (PUBLIC, {}, 200),
+    ("GET", "/api/me"): (EVERYONE, {}, 200),
+    ("POST", "/api/me/password"): (
+        EVERYONE,
+        {"json": {"current": "not-mine", "new": "x" * 20}},
+        400,
+    ),
+    ("POST", "/api/auth/logout"): (EVERYONE, {}, 204),
+    ("GET", "/api/agency"): (EVERYONE, {}, 200),
+    ("GET", "/api/users"): (ADMIN, {}, 200),
+    ("POST", "/api/users"): (ADMIN, {"json": {"username": "new-user", "roles": ["observer"]}}, 201),
+    ("GET", "/api/users/{username}"): (ADMIN, {"path": "/api/users/target"}, 200),
+    ("PATCH", "/api/users/{username}"): (
+        ADMIN,
+        {"path": "/api/users/target", "json": {"roles": ["analyst"]}},
+        200,
+    ),
+    ("POST", "/api/users/{username}/password"): (
+        ADMIN,
+        {"path": "/api/users/target/password"},
+        200,
+    ),
+    ("GET", "/api/tokens"): (EVERYONE, {}, 200),
+    ("POST", "/api/tokens"): (EVERYONE, {"json": {"name": "walk"}}, 201),
+    ("DELETE", "/api/tokens/{token_id}"): (EVERYONE, {"path": "/api/tokens/999999"}, 404),
+    ("GET", "/api/audit"): (ADMIN, {}, 200),
+    ("GET", "/api/audit/verify"): (ADMIN, {}, 200),
+    ("GET", "/api/vessels"): (EVERYONE, {}, 200),
+    ("GET", "/api/vessels/{mmsi}/track"): (EVERYONE, {"path": "/api/vessels/247000001/track"}, 404),
+}
+
+
+@pytest.fixture
+def client(node_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(node_settings), base_url="https://testserver") as client:
+        issue_token(client.app.state.accounts, "observer", username="target")
+        yield client
+
+
+def _call(
+    client: TestClient, method: str, path: str, example: dict[str, Any], token: str | None
+) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    kwargs = {k: v for k, v in example.items() if k in ("json", "data")}
+    return client.request(method, example.get("path", path), headers=headers, **kwargs).status_code
+
+
+def test_every_route_is_in_the_table(client: TestClient) -> None:
+    served = set(client.app.state.access_rules)
+    served = {(m, p) for m, p in served if m != "HEAD"}
+    assert served - set(EXPECTED) == set(), "routes without an expectation in EXPECTED"
+    assert set(EXPECTED) - served == set(), "EXPECTED names routes the app does not serve"
+
+
+def test_each_routes_rule_is_the_tables(client: TestClient) -> None:
+    rules = client.app.state.access_rules
+    for key, (roles, _, _) in EXPECTED.items():
+        assert rules[key] == roles, key
+
+
+def test_every_role_gets_exactly_what_the_table_says(client: TestClient) -> None:
+    tokens = {role: issue_token(client.app.state.accounts, role) for role in Role}
+    wrong = []
+    for (method, path), (roles, example, status) in EXPECTED.items():
+        for role in Role if roles is not None else [Role.OBSERVER]:  # public: called once
+            admitted = roles is None or role in roles
+            expected = status if admitted else 403
+            got = _call(client, method, path, example, tokens[role])
+            if got != expected:
+                wrong.append(f"{role} {method} {path}: {got}, expected {expected}")
+    assert wrong == []
+
+
+def test_without_credentials_every_protected_route_is_401(client: TestClient) -> None:
+    for (method, path), (roles, example, _) in EXPECTED.items():
+        if roles is not None:
+            response = client.request(
+                method,
+                example.get("path", path),
+                **{k: v for k, v in example.items() if k == "json"},
+            )
+            assert response.status_code == 401, (method, path)
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+            assert "sign in" in response.json()["detail"]
+
+
+def test_a_refusal_is_in_the_audit_trail(client: TestClient) -> None:
+    token = issue_token(client.app.state.accounts, "observer", username="lina")
+    assert _call(client, "GET", "/api/users", {}, token) == 403
+    admin = issue_token(client.app.state.accounts, "administrator")
+    entries = client.get(
+        "/api/audit", params={"action": "access"}, headers={"Authorization": f"Bearer {admin}"}
+    )
+    [entry] = entries.json()
+    assert (entry["actor"], entry["outcome"], entry["object_id"]) == (
+        "lina",
+        "denied",
+        "GET /api/users",
+    )
+
+
+def test_an_app_with_a_route_without_a_rule_is_refused(
+    node_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forgotten = APIRouter()
+
+    @forgotten.get("/api/forgotten")
+    def open_route() -> dict[str, str]:
+        return {}
+
+    monkeypatch.setattr(routes, "ROUTERS", [*routes.ROUTERS, forgotten])
+    with pytest.raises(RuntimeError, match="GET /api/forgotten states no access rule"):
+        create_app(node_settings)
+
+
+def test_rules_are_published_in_the_openapi_schema(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["paths"]["/api/users"]["get"]["x-roles"] == ["administrator"]
+    assert len(spec["paths"]["/api/vessels"]["get"]["x-roles"]) == len(Role)
+    assert "x-roles" not in spec["paths"]["/healthz"]["get"]
