@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -105,19 +105,34 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty records database on each backend in turn."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
-    import psycopg
+BACKENDS = ("sqlite", "postgresql")
 
-    server: str = request.getfixturevalue("postgres_server")
-    name = f"wk_{uuid.uuid4().hex[:12]}"
-    plain = server.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
+
+@pytest.fixture(scope="session")
+def new_database(request: pytest.FixtureRequest) -> Callable[[str, Path], str]:
+    """Makes a new, empty records database: `new_database(backend, directory) -> URL`."""
+
+    def make(backend: str, directory: Path) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{directory / 'records.sqlite3'}"
+        import psycopg
+
+        server: str = request.getfixturevalue("postgres_server")
+        name = f"wk_{uuid.uuid4().hex[:12]}"
+        plain = server.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(f"{plain}/postgres", autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"{server}/{name}"
+
+    return make
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, new_database: Callable[[str, Path], str]
+) -> str:
+    """A fresh, empty records database on each backend in turn."""
+    return new_database(request.param, tmp_path)
 
 
 @pytest.fixture

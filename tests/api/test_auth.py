@@ -213,3 +213,12 @@ def test_errors_never_show_a_stack_trace(client: TestClient) -> None:
         assert 400 <= response.status_code < 500, response.text
         assert "Traceback" not in response.text
         assert 'File "' not in response.text
+
+
+def test_control_characters_are_422_naming_the_field(client: TestClient) -> None:
+    admin = {"Authorization": f"Bearer {issue_token(client.app.state.accounts, 'administrator')}"}
+    body = {"username": "k.said", "full_name": "Karim\x00Said", "roles": ["observer"]}
+    response = client.post("/api/users", json=body, headers=admin)
+    assert response.status_code == 422
+    assert "body.full_name: Value error, control character U+0000 at position 5" in response.json()["message"]
+    assert client.get("/api/users/k%00said", headers=admin).status_code == 422

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from watchkeeper.accounts.principal import Principal
 from watchkeeper.accounts.roles import Role
 from watchkeeper.api.access import AccountsDep, allow
+from watchkeeper.api.text import Text
 from watchkeeper.audit.trail import entry_record
 from watchkeeper.records.models import AuditEntry
 
@@ -52,8 +53,8 @@ def entries(
         AwareDatetime | None,
         Query(description="from this time, inclusive (RFC 3339 with an offset)"),
     ] = None,
-    actor: Annotated[str | None, Query(max_length=100)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[Text | None, Query(max_length=100)] = None,
+    action: Annotated[Text | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
 ) -> list[Entry]:
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)

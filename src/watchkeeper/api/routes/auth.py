@@ -28,6 +28,7 @@ from watchkeeper.accounts.sessions import end_session, start_session
 from watchkeeper.accounts.users import UserView, change_own_password
 from watchkeeper.api.access import SESSION_COOKIE, AccountsDep, PrincipalDep, client_address
 from watchkeeper.api.app import SettingsDep
+from watchkeeper.api.text import Text
 from watchkeeper.settings import Settings
 
 __all__ = ["Credentials", "Me", "router"]
@@ -40,8 +41,8 @@ _LOGIN_CSRF_COOKIE: Final = "wk_login_csrf"
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
+    username: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
 
 
 class Me(BaseModel):
@@ -60,8 +61,8 @@ class Me(BaseModel):
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    current: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
-    new: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
+    current: Text = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
+    new: Text = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
 
 
 def _set_session_cookie(response: Response, settings: Settings, secret: str) -> None:
@@ -210,10 +211,10 @@ async def login_form(
     request: Request,
     accounts: AccountsDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)],
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    username: Annotated[Text, Form(max_length=64)],
+    password: Annotated[Text, Form(max_length=MAX_PASSWORD_CHARS)],
+    csrf_token: Annotated[Text, Form(max_length=100)] = "",
+    next: Annotated[Text, Form(max_length=2000)] = "/",
 ) -> Response:
     expected = request.cookies.get(_LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from watchkeeper.accounts.roles import Role
 from watchkeeper.accounts.tokens import TokenView, create_token, list_tokens, revoke_token
 from watchkeeper.api.access import AccountsDep, PrincipalDep
+from watchkeeper.api.text import Text
 
 __all__ = ["router"]
 
@@ -39,7 +40,7 @@ class Token(BaseModel):
 class NewToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, examples=["nightly export"])
+    name: Text = Field(min_length=1, max_length=100, examples=["nightly export"])
     roles: list[Role] | None = Field(default=None, description="default: all of your roles")
     days: int = Field(
         default=90, ge=1, le=36500, description="life in days (at most the node's limit)"

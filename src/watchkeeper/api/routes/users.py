@@ -22,13 +22,14 @@ from watchkeeper.accounts.users import (
     set_roles,
 )
 from watchkeeper.api.access import AccountsDep, allow
+from watchkeeper.api.text import Text
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["users"])
 
 AdminDep = Annotated[Principal, allow(Role.ADMINISTRATOR)]
-UsernamePath = Annotated[str, Path(min_length=1, max_length=64, description="the user name")]
+UsernamePath = Annotated[Text, Path(min_length=1, max_length=64, description="the user name")]
 
 
 class User(BaseModel):
@@ -56,10 +57,10 @@ class User(BaseModel):
 class NewUser(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=2, max_length=64, examples=["a.benali"])
-    full_name: str = Field(default="", max_length=200)
+    username: Text = Field(min_length=2, max_length=64, examples=["a.benali"])
+    full_name: Text = Field(default="", max_length=200)
     roles: list[Role] = Field(min_length=1)
-    password: str | None = Field(
+    password: Text | None = Field(
         default=None,
         max_length=MAX_PASSWORD_CHARS,
         description="omit to have one generated and returned once",

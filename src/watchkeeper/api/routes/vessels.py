@@ -158,7 +158,9 @@ def list_vessels(
     archive: ArchiveDep,
     latest: LatestDep,
     bbox: BBoxDep,
-    limit: Annotated[int | None, Query(ge=1, description="most recently seen first")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1_000_000, description="most recently seen first")
+    ] = None,
 ) -> Response:
     """Vessels by their latest fix, most recently seen first, optionally within `bbox`."""
     if latest is not None:
