@@ -25,6 +25,8 @@ $(UV):
 
 # Debian packages the node needs: GMT and GSHHG (full resolution) derive the land mask.
 DEB_PACKAGES := gmt gmt-gshhg-full
+# ... and those the tests need: a PostgreSQL server, started in a temporary directory.
+DEB_TEST_PACKAGES := postgresql
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 GEO_DIR := $(VENV)/share/watchkeeper/geo
 LAND := $(GEO_DIR)/land.parquet
@@ -34,12 +36,21 @@ install: $(UV) debs ## install Debian packages, the locked dependencies and deri
 	@$(UV) sync --frozen --quiet
 	@$(MAKE) --no-print-directory $(LAND)
 
-.PHONY: debs
-debs: ## install the Debian packages (skipped when present)
-	@dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1 || { \
-		echo "installing Debian packages: $(DEB_PACKAGES)"; \
+# $(call apt,PACKAGES): install the Debian packages that are missing.
+define apt
+	@dpkg -s $(1) >/dev/null 2>&1 || { \
+		echo "installing Debian packages: $(1)"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(1) >/dev/null; }
+endef
+
+.PHONY: debs
+debs: ## install the Debian packages the node needs (skipped when present)
+	$(call apt,$(DEB_PACKAGES))
+
+.PHONY: test-debs
+test-debs: ## install the Debian packages the tests need (skipped when present)
+	$(call apt,$(DEB_TEST_PACKAGES))
 
 # GSHHG land polygons, built once when missing (~5 s, ~9 MB; see src/watchkeeper/geo/coastline.py).
 # Rebuild with `rm $(LAND)` and `make install`, or `watchkeeper geo build`.
@@ -65,7 +76,7 @@ typecheck: install ## type-check src/ with mypy (strict: see pyproject.toml)
 	$(BIN)/mypy src
 
 .PHONY: test
-test: install lint typecheck ## lint, type-check, then run every test (what CI runs)
+test: install test-debs lint typecheck ## lint, type-check, then run every test (what CI runs)
 	$(BIN)/pytest
 
 .PHONY: clean

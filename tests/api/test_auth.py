@@ -220,5 +220,8 @@ def test_control_characters_are_422_naming_the_field(client: TestClient) -> None
     body = {"username": "k.said", "full_name": "Karim\x00Said", "roles": ["observer"]}
     response = client.post("/api/users", json=body, headers=admin)
     assert response.status_code == 422
-    assert "body.full_name: Value error, control character U+0000 at position 5" in response.json()["message"]
+    assert (
+        "body.full_name: Value error, control character U+0000 at position 5"
+        in response.json()["message"]
+    )
     assert client.get("/api/users/k%00said", headers=admin).status_code == 422

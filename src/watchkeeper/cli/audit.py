@@ -25,23 +25,25 @@ def verify() -> None:
 
     Exits 1 and lists each problem (altered, missing or truncated entries) if any.
     """
-    accounts = open_accounts()
-    result = accounts.audit.verify(accounts.db)
-    for problem in result.problems:
-        typer.echo(f"audit: {problem}", err=True)
-    span = f"entries {result.first}-{result.last}" if result.entries else "no entries"
-    if not result.ok:
-        typer.echo(f"audit trail NOT intact: {len(result.problems)} problem(s) in {span}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"audit trail intact: {result.entries:,} entries ({span})")
+    with open_accounts() as accounts:
+        result = accounts.audit.verify(accounts.db)
+        for problem in result.problems:
+            typer.echo(f"audit: {problem}", err=True)
+        span = f"entries {result.first}-{result.last}" if result.entries else "no entries"
+        if not result.ok:
+            typer.echo(
+                f"audit trail NOT intact: {len(result.problems)} problem(s) in {span}", err=True
+            )
+            raise typer.Exit(1)
+        typer.echo(f"audit trail intact: {result.entries:,} entries ({span})")
 
 
 @app.command("checkpoint")
 def checkpoint() -> None:
     """Record the chain's head now (database and checkpoint file); run it from cron."""
-    accounts = open_accounts()
-    seq, digest = accounts.audit.checkpoint(accounts.db)
-    typer.echo(f"checkpoint at entry {seq}: {digest}")
+    with open_accounts() as accounts:
+        seq, digest = accounts.audit.checkpoint(accounts.db)
+        typer.echo(f"checkpoint at entry {seq}: {digest}")
 
 
 def _parse_since(text: str | None) -> datetime | None:
@@ -68,28 +70,32 @@ def export(
     ] = None,
 ) -> None:
     """Write audit entries as JSON lines, oldest first; the export is itself audited."""
-    accounts = open_accounts()
-    start = _parse_since(since)
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
-    count = 0
-    try:
+    with open_accounts() as accounts:
+        start = _parse_since(since)
+        out = output.open("w", encoding="utf-8") if output else sys.stdout
+        count = 0
+        try:
+            with accounts.db.transaction() as session:
+                for entry in accounts.audit.entries(session, since=start):
+                    out.write(
+                        json.dumps({**entry_record(entry), "hash": entry.hash}, ensure_ascii=False)
+                        + "\n"
+                    )
+                    count += 1
+        finally:
+            if output:
+                out.close()
         with accounts.db.transaction() as session:
-            for entry in accounts.audit.entries(session, since=start):
-                out.write(
-                    json.dumps({**entry_record(entry), "hash": entry.hash}, ensure_ascii=False)
-                    + "\n"
-                )
-                count += 1
-    finally:
+            accounts.audit.record(
+                session,
+                console_actor(accounts),
+                "audit.export",
+                object_type="audit",
+                detail={
+                    "since": since,
+                    "entries": count,
+                    "to": str(output) if output else "stdout",
+                },
+            )
         if output:
-            out.close()
-    with accounts.db.transaction() as session:
-        accounts.audit.record(
-            session,
-            console_actor(accounts),
-            "audit.export",
-            object_type="audit",
-            detail={"since": since, "entries": count, "to": str(output) if output else "stdout"},
-        )
-    if output:
-        typer.echo(f"exported {count:,} entries to {output}", err=True)
+            typer.echo(f"exported {count:,} entries to {output}", err=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -15,9 +17,14 @@ from watchkeeper.settings import load_settings
 __all__ = ["console_actor", "open_accounts", "read_secret"]
 
 
-def open_accounts() -> Accounts:
-    """The node's records database (migrated), from the settings."""
-    return Accounts.open(load_settings())
+@contextmanager
+def open_accounts() -> Iterator[Accounts]:
+    """The node's records database (migrated), from the settings; closed on leaving."""
+    accounts = Accounts.open(load_settings())
+    try:
+        yield accounts
+    finally:
+        accounts.db.close()
 
 
 def console_actor(accounts: Accounts) -> Actor:

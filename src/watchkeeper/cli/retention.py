@@ -19,12 +19,12 @@ app = typer.Typer(
 def apply() -> None:
     """Delete what is past its retention period; the audit trail names what went (type, id)."""
     settings = load_settings()
-    accounts = open_accounts()
-    deleted = apply_retention(accounts, console_actor(accounts), settings.retention_days)
-    for kind, days in settings.retention_days.items():
-        kept = (
-            "kept forever"
-            if not days
-            else f"{deleted.get(kind, 0):,} deleted (older than {days} days)"
-        )
-        typer.echo(f"{kind}: {kept}")
+    with open_accounts() as accounts:
+        deleted = apply_retention(accounts, console_actor(accounts), settings.retention_days)
+        for kind, days in settings.retention_days.items():
+            kept = (
+                "kept forever"
+                if not days
+                else f"{deleted.get(kind, 0):,} deleted (older than {days} days)"
+            )
+            typer.echo(f"{kind}: {kept}")

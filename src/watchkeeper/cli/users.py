@@ -50,17 +50,17 @@ def init(
     admin: Annotated[str, typer.Option(help="User name of the first administrator.")] = "admin",
 ) -> None:
     """Set up a new node: its agency and first administrator, whose password is printed once."""
-    accounts = open_accounts()
-    agency, password = init_node(
-        accounts,
-        console_actor(accounts),
-        code=agency_code,
-        name=agency_name,
-        country=country,
-        admin=admin,
-    )
-    typer.echo(f"node initialised for {agency.name} ({agency.code}, {agency.country})")
-    _show_password(admin.strip().lower(), password)
+    with open_accounts() as accounts:
+        agency, password = init_node(
+            accounts,
+            console_actor(accounts),
+            code=agency_code,
+            name=agency_name,
+            country=country,
+            admin=admin,
+        )
+        typer.echo(f"node initialised for {agency.name} ({agency.code}, {agency.country})")
+        _show_password(admin.strip().lower(), password)
 
 
 @app.command("add")
@@ -75,25 +75,27 @@ def add(
     ] = False,
 ) -> None:
     """Add a user of this node's agency."""
-    accounts = open_accounts()
-    password = read_secret("password") if password_stdin else None
-    view, generated = add_user(
-        accounts,
-        console_actor(accounts),
-        username,
-        _roles(role),
-        full_name=full_name,
-        password=password,
-    )
-    typer.echo(f"added {view.username} with roles {', '.join(view.roles)}")
-    _show_password(view.username, generated)
+    with open_accounts() as accounts:
+        password = read_secret("password") if password_stdin else None
+        view, generated = add_user(
+            accounts,
+            console_actor(accounts),
+            username,
+            _roles(role),
+            full_name=full_name,
+            password=password,
+        )
+        typer.echo(f"added {view.username} with roles {', '.join(view.roles)}")
+        _show_password(view.username, generated)
 
 
 @app.command("list")
 def list_command() -> None:
     """List the users, their roles and state."""
     table = Table("user", "name", "agency", "roles", "state", "password changed")
-    for view in list_users(open_accounts()):
+    with open_accounts() as accounts:
+        views = list_users(accounts)
+    for view in views:
         table.add_row(
             view.username,
             view.full_name,
@@ -108,17 +110,17 @@ def list_command() -> None:
 @app.command("disable")
 def disable(username: str) -> None:
     """Disable a user: their sessions end and their tokens stop working."""
-    accounts = open_accounts()
-    view = set_disabled(accounts, console_actor(accounts), username, True)
-    typer.echo(f"disabled {view.username}")
+    with open_accounts() as accounts:
+        view = set_disabled(accounts, console_actor(accounts), username, True)
+        typer.echo(f"disabled {view.username}")
 
 
 @app.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled user again."""
-    accounts = open_accounts()
-    view = set_disabled(accounts, console_actor(accounts), username, False)
-    typer.echo(f"enabled {view.username}")
+    with open_accounts() as accounts:
+        view = set_disabled(accounts, console_actor(accounts), username, False)
+        typer.echo(f"enabled {view.username}")
 
 
 @app.command("reset-password")
@@ -130,11 +132,11 @@ def reset(
     ] = False,
 ) -> None:
     """Give a user a new password (generated and printed once, unless read from stdin)."""
-    accounts = open_accounts()
-    password = read_secret("new password") if password_stdin else None
-    generated = reset_password(accounts, console_actor(accounts), username, password)
-    typer.echo(f"password of {username.strip().lower()} reset; their sessions are ended")
-    _show_password(username.strip().lower(), generated)
+    with open_accounts() as accounts:
+        password = read_secret("new password") if password_stdin else None
+        generated = reset_password(accounts, console_actor(accounts), username, password)
+        typer.echo(f"password of {username.strip().lower()} reset; their sessions are ended")
+        _show_password(username.strip().lower(), generated)
 
 
 @app.command("roles")
@@ -147,20 +149,20 @@ def roles(
     ] = None,
 ) -> None:
     """Show a user's roles, or change them (roles: `watchkeeper users roles-help`)."""
-    accounts = open_accounts()
-    if not (add or remove or set_):
-        view = get_user(accounts, username)
+    with open_accounts() as accounts:
+        if not (add or remove or set_):
+            view = get_user(accounts, username)
+            typer.echo(f"{view.username}: {', '.join(view.roles)}")
+            return
+        view = set_roles(
+            accounts,
+            console_actor(accounts),
+            username,
+            add=_roles(add),
+            remove=_roles(remove),
+            replace=_roles(set_) if set_ else None,
+        )
         typer.echo(f"{view.username}: {', '.join(view.roles)}")
-        return
-    view = set_roles(
-        accounts,
-        console_actor(accounts),
-        username,
-        add=_roles(add),
-        remove=_roles(remove),
-        replace=_roles(set_) if set_ else None,
-    )
-    typer.echo(f"{view.username}: {', '.join(view.roles)}")
 
 
 @app.command("roles-help")
