@@ -48,19 +48,13 @@ __all__ = [
 SESSION_COOKIE: Final = "wk_session"
 CSRF_HEADER: Final = "X-CSRF-Token"
 CSRF_FIELD: Final = "csrf_token"
-#: Routes anyone may call: liveness, the login page and login itself, the API's docs.
+#: Routes anyone may call: liveness, the login page and login itself.
 PUBLIC: Final = frozenset(
     {
         ("GET", "/healthz"),
         ("GET", "/login"),
         ("POST", "/login"),
         ("POST", "/api/auth/login"),
-        ("GET", "/openapi.json"),
-        ("GET", "/docs"),
-        ("HEAD", "/docs"),
-        ("HEAD", "/openapi.json"),
-        ("GET", "/docs/oauth2-redirect"),
-        ("HEAD", "/docs/oauth2-redirect"),
     }
 )
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})

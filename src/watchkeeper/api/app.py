@@ -28,6 +28,8 @@ from watchkeeper.accounts.errors import (
     LockedOut,
     NotFound,
 )
+from watchkeeper.accounts.roles import ALL_ROLES
+from watchkeeper.api.access import allow, check_route_rules
 from watchkeeper.api.limits import BodyLimit
 from watchkeeper.settings import Settings, load_settings
 
@@ -59,6 +61,16 @@ _meta = APIRouter(tags=["meta"])
 def healthz() -> Health:
     """Answer while the process serves requests; for load balancers and `serve --get`."""
     return Health(status="ok", version=__version__)
+
+
+@_meta.get(
+    "/openapi.json",
+    include_in_schema=False,
+    dependencies=[allow(*ALL_ROLES)],
+)
+def openapi_schema(request: Request) -> JSONResponse:
+    """The OpenAPI 3.1 schema, each operation with the roles it admits (`x-roles`)."""
+    return JSONResponse(request.app.openapi())
 
 
 @asynccontextmanager
@@ -151,19 +163,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     -------
     FastAPI
         With `app.state.settings` set, `/healthz`, every router in
-        `watchkeeper.api.routes.ROUTERS`, OpenAPI at `/openapi.json` and docs at `/docs`.
+        `watchkeeper.api.routes.ROUTERS`, and the OpenAPI schema at `/openapi.json` for any
+        signed-in user.
     """
     # Imported here, not at module top: route modules import `SettingsDep` from this
     # module, and reading the list at call time picks up every router appended to it.
-    from watchkeeper.api.access import check_route_rules  # noqa: PLC0415
     from watchkeeper.api.routes import ROUTERS  # noqa: PLC0415
 
     app = FastAPI(
         title="Watchkeeper",
         version=__version__,
         description="Maritime and land-border monitoring for partner agencies.",
-        openapi_url="/openapi.json",
-        docs_url="/docs",
+        # The schema is served by `_meta` behind the login; no docs page, as FastAPI's
+        # loads Swagger UI from a CDN, which a node without internet cannot reach.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
     )
