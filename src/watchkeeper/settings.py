@@ -29,6 +29,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.errors import ConfigError
 
 __all__ = [
@@ -240,6 +241,14 @@ class Settings(BaseSettings):
         description=(
             "Audit entries between two checkpoints of the hash chain's head (in the database "
             "and in `data_dir/audit-checkpoints.jsonl`), which expose a truncated trail."
+        ),
+    )
+    detection: Thresholds = Field(
+        default_factory=Thresholds,
+        description=(
+            "Thresholds of the detectors, each with its source (docs/detection.md): a "
+            "`[detection]` table in watchkeeper.toml, or a JSON object in the environment; "
+            "thresholds not named keep their default."
         ),
     )
     retention_days: dict[str, int] = Field(

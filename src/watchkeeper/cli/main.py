@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from watchkeeper import __version__
-from watchkeeper.cli import audit, db, decode, geo, ingest, retention, simulate, users
+from watchkeeper.cli import audit, db, decode, detect, geo, ingest, retention, simulate, users
 from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.settings import Settings, load_settings
 
@@ -199,6 +199,8 @@ app.command()(users.init)
 app.command()(decode.decode)
 app.command()(ingest.ingest)
 app.command()(simulate.simulate)
+app.command()(detect.detect)
+app.command()(detect.evaluate)
 app.command()(version)
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")

@@ -1,0 +1,124 @@
+"""`watchkeeper detect` and `watchkeeper evaluate`: batch detection and its score."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console
+
+from watchkeeper.detect.engine import detect as run_detectors
+from watchkeeper.detect.evaluate import evaluate as score_events
+from watchkeeper.detect.events import events_table
+from watchkeeper.detect.inputs import positions_from_archive, positions_from_logs
+from watchkeeper.errors import InputError
+from watchkeeper.settings import load_settings
+from watchkeeper.sim.truth import read_truth
+
+__all__ = ["detect", "evaluate"]
+
+
+def _time(option: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{option} {text!r}: not an ISO 8601 time such as 2026-07-15T00:00:00Z"
+        ) from None
+    if moment.utcoffset() is None:
+        raise InputError(f"{option} {text!r}: give a UTC offset, e.g. 2026-07-15T00:00:00Z")
+    return moment
+
+
+def detect(
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Raw NMEA logs or decoded CSV archives; none: the node's archive."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Events Parquet file to write.")
+    ] = Path("events.parquet"),
+    start: Annotated[
+        str | None, typer.Option(help="From this time (ISO 8601 with offset), inclusive.")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="To this time, exclusive.")] = None,
+) -> None:
+    """Run every detector over logs or the archive and write the events, most urgent first."""
+    settings = load_settings()
+    since, until = _time("--start", start), _time("--end", end)
+    for path in inputs or []:
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    if inputs:
+        positions = positions_from_logs(
+            inputs,
+            start=since,
+            end=until,
+            chunk_bytes=settings.decode_chunk_bytes,
+            window=settings.fragment_window_lines,
+        )
+    else:
+        positions = positions_from_archive(settings.archive_dir, start=since, end=until)
+    events = run_detectors(positions, settings.detection)
+    try:
+        pq.write_table(events_table(events), output)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    console = Console(stderr=True)
+    counts = events.group_by("type").len().sort("type")
+    summary = ", ".join(f"{kind} {n:,}" for kind, n in counts.iter_rows()) or "none"
+    console.print(f"{positions.height:,} positions; events: {summary}; written to {output}")
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def evaluate(
+    truth: Annotated[
+        Path, typer.Option(help="Truth JSON lines (from `watchkeeper simulate --truth`).")
+    ],
+    events: Annotated[Path, typer.Option(help="Events Parquet (from `watchkeeper detect`).")],
+    slack_minutes: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Time either side of a behaviour within which an event matches it."
+        ),
+    ] = 15.0,
+) -> None:
+    """Print precision, recall, F1 and median time to alert for each event type."""
+    for path in (truth, events):
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    import polars as pl  # noqa: PLC0415 - keeps `--help` fast
+
+    try:
+        found = pl.read_parquet(events)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(f"{events}: not an events Parquet file ({exc})") from None
+    scores = score_events(read_truth(truth), found, slack=timedelta(minutes=slack_minutes))
+    header = ("type", "truth", "events", "precision", "recall", "F1", "median alert (min)")
+    rows = [header]
+    for score in scores:
+        alert = None if score.median_alert_s is None else score.median_alert_s / 60
+        rows.append(
+            (
+                score.type,
+                str(score.truth),
+                str(score.events),
+                _fmt(score.precision),
+                _fmt(score.recall),
+                _fmt(score.f1),
+                _fmt(alert, 1),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:  # plain aligned text: readable, and easy for scripts to split
+        typer.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )

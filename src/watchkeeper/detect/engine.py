@@ -1,0 +1,43 @@
+"""Run the detectors over tables and rank what they find.
+
+`detect` is the batch entry point (`watchkeeper detect`); each detector is a plain
+function from tables to an event table, so the same functions serve the live node's
+micro-batches and, grouped by vessel, a Spark job over an archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+import polars as pl
+import pyarrow as pa
+
+from watchkeeper.detect.distress import distress_beacon
+from watchkeeper.detect.drift import drift
+from watchkeeper.detect.events import empty_events, rank
+from watchkeeper.detect.speed import sudden_speed_change
+from watchkeeper.detect.thresholds import Thresholds
+from watchkeeper.detect.tracks import vessel_tracks
+
+__all__ = ["PER_VESSEL", "detect"]
+
+PerVessel = Callable[[pl.DataFrame, Thresholds], pl.DataFrame]
+
+#: Detectors over one vessel's reports at a time (any set of whole vessels may be given).
+PER_VESSEL: Final[dict[str, PerVessel]] = {
+    "distress_beacon": distress_beacon,
+    "drift": drift,
+    "sudden_speed_change": sudden_speed_change,
+}
+
+
+def detect(
+    positions: pa.Table | pl.DataFrame, thresholds: Thresholds | None = None
+) -> pl.DataFrame:
+    """Every event the detectors find in `positions`, most urgent first."""
+    limits = thresholds or Thresholds()
+    tracks = vessel_tracks(positions)
+    found = [detector(tracks, limits) for detector in PER_VESSEL.values()]
+    found = [events for events in found if not events.is_empty()]
+    return rank(pl.concat(found)) if found else empty_events()

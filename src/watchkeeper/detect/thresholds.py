@@ -1,0 +1,108 @@
+"""Every threshold of every detector, with where its value comes from.
+
+A node reads them from the `detection` setting (a `[detection]` table in
+`watchkeeper.toml`, or a JSON object in `WATCHKEEPER_DETECTION`); docs/detection.md
+lists them (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Thresholds"]
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # distress_beacon
+    beacon_episode_gap_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Reports of one beacon further apart than this start a new event. "
+        "Source: an AIS-SART transmits a burst of 8 every minute (IEC 61097-14); ten "
+        "missed minutes means it was switched off or sank out of reach.",
+    )
+    # drift
+    drift_min_sog: float = Field(
+        default=1.0,
+        ge=0,
+        description="Lowest speed (kn) of a drifting vessel. Source: DMA AisAbnormal DriftAnalysis, SPEED_LOW_MARK 1.0.",
+    )
+    drift_max_sog: float = Field(
+        default=5.0,
+        gt=0,
+        description="Highest speed (kn) of a drifting vessel. Source: DMA AisAbnormal DriftAnalysis, SPEED_HIGH_MARK 5.0.",
+    )
+    drift_min_deviation_deg: float = Field(
+        default=45.0,
+        ge=0,
+        le=180,
+        description="Least difference between course over ground and heading: the hull "
+        "does not point where it goes. Source: DMA AisAbnormal DriftAnalysis, MIN_HDG_COG_DEVIATION_DEGREES 45.",
+    )
+    drift_min_duration_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long the drift must last. Source: DMA AisAbnormal DriftAnalysis, OBSERVATION_PERIOD_MINUTES 10.",
+    )
+    drift_min_distance_m: float = Field(
+        default=500.0,
+        ge=0,
+        description="How far the vessel must drift. Source: DMA AisAbnormal DriftAnalysis, OBSERVATION_DISTANCE_METERS 500.",
+    )
+    drift_max_interruption_s: float = Field(
+        default=400.0,
+        ge=0,
+        description="A drift survives reports that break the rule, or a silence, for at "
+        "most this long (a gust, a heading glitch, a lost report). Slow class B sets and "
+        "class A ships under 3 kn report every 3 minutes (ITU-R M.1371); this bridges one "
+        "lost report at that rate.",
+    )
+    drift_no_heading_max_sog: float = Field(
+        default=3.0,
+        gt=0,
+        description="Small craft without heading: highest speed (kn) of a drift. Wind and "
+        "current carry a disabled open boat at roughly 1-3 kn (leeway of 3-5 % of the "
+        "wind speed; IAMSAR Manual vol. II, ch. 4).",
+    )
+    drift_no_heading_max_cog_spread_deg: float = Field(
+        default=30.0,
+        gt=0,
+        description="Small craft without heading: a drift keeps its course over ground "
+        "(downwind): the circular standard deviation of the course over the episode stays under this.",
+    )
+    drift_no_heading_min_duration_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Small craft without heading: how long the drift must last before it "
+        "is raised; as DMA's observation period, since a boat in distress cannot wait "
+        "(the steady-course rule and `drift_no_heading_min_reports` guard against slow sailing).",
+    )
+    drift_no_heading_min_reports: int = Field(
+        default=4,
+        ge=2,
+        description="Small craft without heading: reports needed before the course's "
+        "steadiness means anything (class B at 3-minute intervals: 10 minutes).",
+    )
+    # sudden_speed_change
+    ssc_high_sog: float = Field(
+        default=7.0,
+        gt=0,
+        description="Speed (kn) above which the vessel was under way. Source: DMA AisAbnormal SuddenSpeedChangeAnalysis, SPEED_HIGH_MARK 7.",
+    )
+    ssc_low_sog: float = Field(
+        default=1.0,
+        ge=0,
+        description="Speed (kn) below which it has stopped. Source: DMA AisAbnormal SuddenSpeedChangeAnalysis, SPEED_LOW_MARK 1.",
+    )
+    ssc_max_decay_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="The drop from high to low happens within this time. Source: DMA AisAbnormal SuddenSpeedChangeAnalysis, SUDDEN_TIME_SECS 30.",
+    )
+    ssc_min_sustain_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="The low speed is held at least this long. Source: DMA AisAbnormal SuddenSpeedChangeAnalysis, SUSTAIN_LOW_SPEED_SECS 60.",
+    )
