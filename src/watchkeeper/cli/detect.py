@@ -14,8 +14,9 @@ from watchkeeper.detect.engine import detect as run_detectors
 from watchkeeper.detect.evaluate import evaluate as score_events
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.inputs import positions_from_archive, positions_from_logs
-from watchkeeper.errors import InputError
-from watchkeeper.settings import load_settings
+from watchkeeper.errors import InputError, WatchkeeperError
+from watchkeeper.geo.landmask import LandMask, land_mask
+from watchkeeper.settings import Settings, load_settings
 from watchkeeper.sim.truth import read_truth
 
 __all__ = ["detect", "evaluate"]
@@ -64,7 +65,7 @@ def detect(
         )
     else:
         positions = positions_from_archive(settings.archive_dir, start=since, end=until)
-    events = run_detectors(positions, settings.detection)
+    events = run_detectors(positions, settings.detection, land=_land(settings))
     try:
         pq.write_table(events_table(events), output)
     except OSError as exc:
@@ -73,6 +74,17 @@ def detect(
     counts = events.group_by("type").len().sort("type")
     summary = ", ".join(f"{kind} {n:,}" for kind, n in counts.iter_rows()) or "none"
     console.print(f"{positions.height:,} positions; events: {summary}; written to {output}")
+
+
+def _land(settings: Settings) -> LandMask | None:
+    """The node's land mask, or None (on-land checks skipped, with a warning) without one."""
+    try:
+        return land_mask(settings.geo_dir)
+    except WatchkeeperError as exc:
+        Console(stderr=True).print(
+            f"warning: no land mask, positions on land are not checked ({exc})"
+        )
+        return None
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:

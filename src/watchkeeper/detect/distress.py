@@ -12,8 +12,8 @@ from typing import Final
 
 import polars as pl
 
+from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import finish_events
-from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import episodes
 
 __all__ = ["BEACON_SERIES", "distress_beacon"]
@@ -23,11 +23,11 @@ BEACON_SERIES: Final = {970: "ais_sart", 972: "mob", 974: "epirb_ais"}
 NAV_STATUS_SART_ACTIVE: Final = 14
 
 
-def distress_beacon(tracks: pl.DataFrame, thresholds: Thresholds) -> pl.DataFrame:
+def distress_beacon(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     """One event per run of beacon reports of one MMSI (a new one after a long silence)."""
     series = (pl.col("mmsi") // 1_000_000).cast(pl.Int32)
     beacon = series.is_in(list(BEACON_SERIES)) | (pl.col("nav_status") == NAV_STATUS_SART_ACTIVE)
-    found = episodes(tracks, beacon, bridge_s=thresholds.beacon_episode_gap_s)
+    found = episodes(tracks, beacon, bridge_s=context.thresholds.beacon_episode_gap_s)
     if found.is_empty():
         return finish_events(found, "distress_beacon")
     device = (

@@ -14,6 +14,7 @@ from typing import Final
 
 import polars as pl
 
+from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import episodes, haversine_m
@@ -109,8 +110,9 @@ def _episodes(
     )
 
 
-def drift(tracks: pl.DataFrame, thresholds: Thresholds) -> pl.DataFrame:
+def drift(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Drift events of every vessel in `tracks` (from `vessel_tracks`)."""
+    thresholds = context.thresholds
     parts = [
         _episodes(
             tracks,

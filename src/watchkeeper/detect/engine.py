@@ -13,31 +13,45 @@ from typing import Final
 import polars as pl
 import pyarrow as pa
 
+from watchkeeper.detect.context import Context
 from watchkeeper.detect.distress import distress_beacon
 from watchkeeper.detect.drift import drift
 from watchkeeper.detect.events import empty_events, rank
 from watchkeeper.detect.speed import sudden_speed_change
+from watchkeeper.detect.spoofing import identity_spoofing, position_spoofing
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import vessel_tracks
+from watchkeeper.geo.landmask import LandMask
 
 __all__ = ["PER_VESSEL", "detect"]
 
-PerVessel = Callable[[pl.DataFrame, Thresholds], pl.DataFrame]
+PerVessel = Callable[[pl.DataFrame, Context], pl.DataFrame]
 
 #: Detectors over one vessel's reports at a time (any set of whole vessels may be given).
 PER_VESSEL: Final[dict[str, PerVessel]] = {
     "distress_beacon": distress_beacon,
     "drift": drift,
     "sudden_speed_change": sudden_speed_change,
+    "position_spoofing": position_spoofing,
+    "identity_spoofing": identity_spoofing,
 }
 
 
 def detect(
-    positions: pa.Table | pl.DataFrame, thresholds: Thresholds | None = None
+    positions: pa.Table | pl.DataFrame,
+    thresholds: Thresholds | None = None,
+    *,
+    land: LandMask | None = None,
+    vessels: pa.Table | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Every event the detectors find in `positions`, most urgent first."""
-    limits = thresholds or Thresholds()
+    """Every event the detectors find in `positions`, most urgent first.
+
+    `land` (the node's land mask) enables the on-land checks; `vessels` (static
+    reports of the same period) the identity checks on names and IMO numbers.
+    """
+    particulars = None if vessels is None else pl.DataFrame(vessels)
+    context = Context(thresholds or Thresholds(), land, particulars)
     tracks = vessel_tracks(positions)
-    found = [detector(tracks, limits) for detector in PER_VESSEL.values()]
+    found = [detector(tracks, context) for detector in PER_VESSEL.values()]
     found = [events for events in found if not events.is_empty()]
     return rank(pl.concat(found)) if found else empty_events()

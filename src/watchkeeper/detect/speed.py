@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import finish_events
-from watchkeeper.detect.thresholds import Thresholds
 
 __all__ = ["sudden_speed_change"]
 
 
-def sudden_speed_change(tracks: pl.DataFrame, thresholds: Thresholds) -> pl.DataFrame:
-    t = thresholds
+def sudden_speed_change(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    t = context.thresholds
     reports = tracks.filter(pl.col("sog").is_not_null())
     fast = pl.col("sog") >= t.ssc_high_sog
     slow = pl.col("sog") <= t.ssc_low_sog

@@ -106,3 +106,58 @@ class Thresholds(BaseModel):
         gt=0,
         description="The low speed is held at least this long. Source: DMA AisAbnormal SuddenSpeedChangeAnalysis, SUSTAIN_LOW_SPEED_SECS 60.",
     )
+
+    # position_spoofing and identity_spoofing (shared MMSI)
+    max_speed_kn: float = Field(
+        default=60.0,
+        gt=0,
+        description="Fastest a vessel may move between two reports; faster means the "
+        "positions cannot belong to one vessel. The fastest high-speed craft in service "
+        "make about 40-50 kn (IMO HSC Code craft); 60 kn leaves room for rounding.",
+    )
+    position_slack_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds added to the time between two reports before judging their "
+        "speed: receivers' clocks disagree by seconds (the tag block times are theirs).",
+    )
+    sog_speed_factor: float = Field(
+        default=2.0,
+        ge=1,
+        description="Between two reports that both give a speed, a vessel may move at most "
+        "this many times the faster of them (plus `sog_speed_margin_kn`): it may have "
+        "sped up while unheard, but not tripled its speed and slowed down again.",
+    )
+    sog_speed_margin_kn: float = Field(
+        default=5.0,
+        ge=0,
+        description="Added to the reported-speed limit, so slow vessels keep room for "
+        "currents and manoeuvres.",
+    )
+    position_jitter_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description="Distance between two reports that is always possible, whatever the "
+        "time between them: GNSS error, a berth reported from the approach, the same "
+        "report heard with different delays. Spoofed jumps are tens of miles.",
+    )
+    spoof_min_reports: int = Field(
+        default=3,
+        ge=1,
+        description="Reports a second track needs before it is an event: a single wild "
+        "position is a GNSS or decoding glitch, common in real AIS.",
+    )
+    spoof_min_overlap_reports: int = Field(
+        default=2,
+        ge=1,
+        description="Reports the main track must send while the second one is heard for "
+        "the two to be simultaneous (two transmitters: identity spoofing) rather than "
+        "the one transponder's positions jumping away (position spoofing).",
+    )
+    inland_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description="A position is on land only when the land mask says land there and "
+        "this far north, south, east and west of it: GSHHG's shoreline and harbour "
+        "positions differ by hundreds of metres.",
+    )

@@ -1,0 +1,25 @@
+"""What detectors may consult besides the positions: thresholds, land, vessel particulars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from watchkeeper.detect.thresholds import Thresholds
+from watchkeeper.geo.landmask import LandMask
+
+__all__ = ["Context"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Read-only inputs shared by every detector of one run.
+
+    `land` is the node's GSHHG land mask (None: land checks are skipped); `vessels` the
+    static and voyage reports (VESSELS columns) of the same period, if known.
+    """
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    land: LandMask | None = None
+    vessels: pl.DataFrame | None = None

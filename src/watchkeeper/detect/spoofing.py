@@ -1,0 +1,199 @@
+"""Spoofing: positions no vessel could have reported, and identities that are not one vessel.
+
+Both start from `subtracks.split_tracks`: the reports of one MMSI that cannot be joined
+into one possible track. A second track heard *while* the main one keeps reporting is
+a second transmitter on the MMSI (identity spoofing, `shared_mmsi`); a second track
+heard while the main one is silent is the transponder's own positions jumping away
+(position spoofing, `jump`). Positions well inland are position spoofing too
+(`on_land`). Invalid identities (`invalid_mmsi`, `invalid_imo`) and frequent renames
+(`name_changes`) come from the MMSI and the static reports.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from watchkeeper.detect.context import Context
+from watchkeeper.detect.events import finish_events
+from watchkeeper.detect.subtracks import split_tracks
+from watchkeeper.detect.tracks import episodes, haversine_m
+
+__all__ = ["identity_spoofing", "position_spoofing", "second_tracks"]
+
+_DEG_PER_M: Final = 1 / 111_320.0
+
+
+def second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Every track of an MMSI besides its main one (the first heard), with `overlap`: the
+    main track's reports within its time span, and `apart_m`: how far it is from the
+    main track's last report before it."""
+    t = context.thresholds
+    if tracks.is_empty():
+        return pl.DataFrame()
+    numbers = split_tracks(
+        tracks["mmsi"].to_numpy(),
+        tracks["ts"].dt.epoch("ms").to_numpy(),
+        tracks["lat"].to_numpy(),
+        tracks["lon"].to_numpy(),
+        tracks["sog"].cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+        max_speed_kn=t.max_speed_kn,
+        sog_factor=t.sog_speed_factor,
+        sog_margin_kn=t.sog_speed_margin_kn,
+        slack_s=t.position_slack_s,
+        jitter_m=t.position_jitter_m,
+    )
+    labelled = tracks.with_columns(pl.Series("subtrack", numbers))
+    summary = labelled.group_by("mmsi", "subtrack").agg(
+        pl.len().alias("reports"),
+        pl.col("ts").first().alias("start"),
+        pl.col("ts").last().alias("end"),
+        pl.col("lat").first(),
+        pl.col("lon").first(),
+    )
+    # The main track is the one the MMSI was first heard on (number 0): a jump or a
+    # second transmitter comes later, whichever of the two ends up sending more.
+    main = summary.filter(pl.col("subtrack") == 0).select("mmsi", pl.col("subtrack").alias("main"))
+    others = summary.join(main, on="mmsi").filter(
+        (pl.col("subtrack") != pl.col("main")) & (pl.col("reports") >= t.spoof_min_reports)
+    )
+    if others.is_empty():
+        return others
+    main_positions = (
+        labelled.join(main, on="mmsi")
+        .filter(pl.col("subtrack") == pl.col("main"))
+        .select("mmsi", "ts", "lat", "lon")
+    )
+    spans = others.select("mmsi", "subtrack", "start", "end").join(main_positions, on="mmsi")
+    overlap = (
+        spans.filter(pl.col("ts").is_between(pl.col("start"), pl.col("end")))
+        .group_by("mmsi", "subtrack")
+        .len("overlap")
+    )
+    before = (
+        spans.filter(pl.col("ts") <= pl.col("start"))
+        .group_by("mmsi", "subtrack")
+        .agg(pl.col("lat").last().alias("main_lat"), pl.col("lon").last().alias("main_lon"))
+    )
+    apart = haversine_m(pl.col("main_lat"), pl.col("main_lon"), pl.col("lat"), pl.col("lon"))
+    return (
+        others.join(overlap, on=["mmsi", "subtrack"], how="left")
+        .join(before, on=["mmsi", "subtrack"], how="left")
+        .with_columns(pl.col("overlap").fill_null(0), apart.alias("apart_m"))
+        .sort("mmsi", "start")
+    )
+
+
+def _jump_events(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    found = second_tracks(tracks, context)
+    if found.is_empty():
+        return found
+    jumps = found.filter(pl.col("overlap") < context.thresholds.spoof_min_overlap_reports)
+    return jumps.select(
+        pl.concat_list(pl.col("mmsi").cast(pl.Int32)).alias("mmsi"),
+        "start",
+        "end",
+        pl.col("start").alias("detected"),
+        "lat",
+        "lon",
+        pl.lit(0.8).alias("score"),
+        pl.struct(
+            pl.lit("jump").alias("variant"),
+            pl.col("reports"),
+            (pl.col("apart_m") / 1852).round(1).alias("apart_nm"),
+        ).alias("evidence"),
+    )
+
+
+def _inland(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    if context.land is None or tracks.is_empty():
+        return pl.DataFrame()
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+    step = context.thresholds.inland_m * _DEG_PER_M
+    widen = step / np.maximum(np.cos(np.radians(lat)), 0.05)
+    inland = context.land.is_land(lat, lon)
+    for dlat, dlon in ((step, 0.0), (-step, 0.0)):
+        inland &= context.land.is_land(lat + dlat, lon + dlon)
+    for sign in (1.0, -1.0):
+        inland &= context.land.is_land(lat, lon + sign * widen)
+    marked = tracks.with_columns(pl.Series("_inland", inland))
+    found = episodes(marked, pl.col("_inland"), bridge_s=context.thresholds.beacon_episode_gap_s)
+    if found.is_empty():
+        return found
+    return (
+        found.group_by("episode")
+        .agg(
+            pl.col("mmsi").first().cast(pl.Int32),
+            pl.col("ts").first().alias("start"),
+            pl.col("ts").last().alias("end"),
+            pl.col("lat").first(),
+            pl.col("lon").first(),
+            pl.len().alias("reports"),
+        )
+        .filter(pl.col("reports") >= 2)
+        .select(
+            pl.concat_list("mmsi").alias("mmsi"),
+            "start",
+            "end",
+            pl.col("start").alias("detected"),
+            "lat",
+            "lon",
+            pl.lit(0.9).alias("score"),
+            pl.struct(pl.lit("on_land").alias("variant"), pl.col("reports")).alias("evidence"),
+        )
+    )
+
+
+def position_spoofing(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Jumps away and back, and positions inland."""
+    parts = [
+        part
+        for part in (_jump_events(tracks, context), _inland(tracks, context))
+        if not part.is_empty()
+    ]
+    if not parts:
+        return finish_events(pl.DataFrame(), "position_spoofing")
+    # A jump onto land is both; report it once, as the surer on-land event.
+    found = pl.concat(parts, how="diagonal_relaxed").sort("score", descending=True)
+    return finish_events(found.unique(subset=["mmsi", "start"], keep="first"), "position_spoofing")
+
+
+def _shared_mmsi(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    found = second_tracks(tracks, context)
+    if found.is_empty():
+        return found
+    shared = found.filter(pl.col("overlap") >= context.thresholds.spoof_min_overlap_reports)
+    return (
+        shared.group_by("mmsi")
+        .agg(
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.col("start").min().alias("detected"),
+            pl.col("lat").first(),
+            pl.col("lon").first(),
+            pl.col("reports").sum(),
+            pl.col("apart_m").max(),
+        )
+        .select(
+            pl.concat_list(pl.col("mmsi").cast(pl.Int32)).alias("mmsi"),
+            "start",
+            "end",
+            "detected",
+            "lat",
+            "lon",
+            pl.lit(0.9).alias("score"),
+            pl.struct(
+                pl.lit("shared_mmsi").alias("variant"),
+                pl.col("reports").alias("second_track_reports"),
+                (pl.col("apart_m") / 1852).round(1).alias("apart_nm"),
+            ).alias("evidence"),
+        )
+    )
+
+
+def identity_spoofing(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Two transmitters on one MMSI (more identity rules: `identity.py`)."""
+    shared = _shared_mmsi(tracks, context)
+    return finish_events(shared if not shared.is_empty() else pl.DataFrame(), "identity_spoofing")

@@ -1,0 +1,130 @@
+"""Spoofing: second tracks on one MMSI, jumps, positions inland."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from watchkeeper.detect.engine import detect
+from watchkeeper.geo.landmask import land_mask
+from watchkeeper.settings import load_settings
+from watchkeeper.testing import make_positions
+
+T0 = datetime(2026, 7, 15, 3, 0, tzinfo=UTC)
+KNOT_DEG = 1852 / 111_320 / 3600  # degrees of latitude per second at one knot
+
+
+def sailing(
+    mmsi: int,
+    start_s: float,
+    end_s: float,
+    every_s: float,
+    lat: float,
+    lon: float,
+    kn: float = 12.0,
+) -> list[dict[str, object]]:
+    """A vessel sailing north at `kn` from (lat, lon), reporting every `every_s` seconds."""
+    rows = []
+    s = start_s
+    while s <= end_s:
+        rows.append(
+            {
+                "mmsi": mmsi,
+                "ts": T0 + timedelta(seconds=s),
+                "lat": lat + kn * KNOT_DEG * (s - start_s),
+                "lon": lon,
+                "sog": kn,
+                "cog": 0.0,
+            }
+        )
+        s += every_s
+    return rows
+
+
+def of_type(rows: list[dict[str, object]], kind: str, **kwargs: object) -> pl.DataFrame:
+    return detect(make_positions(rows), **kwargs).filter(pl.col("type") == kind)
+
+
+def test_two_transmitters_on_one_mmsi_are_identity_spoofing() -> None:
+    real = sailing(247123456, 0, 3600, 10, 36.0, 12.0)
+    clone = sailing(247123456, 5, 3605, 30, 37.5, 14.0)  # 180 km away, heard at the same time
+    [event] = of_type(real + clone, "identity_spoofing").to_dicts()
+    evidence = json.loads(event["evidence"])
+    assert evidence["variant"] == "shared_mmsi"
+    assert evidence["apart_nm"] > 90
+    assert of_type(real + clone, "position_spoofing").is_empty()
+
+
+def test_positions_that_jump_away_and_back_are_position_spoofing() -> None:
+    before = sailing(247123456, 0, 1800, 10, 36.0, 12.0)
+    jumped = sailing(
+        247123456, 1810, 3600, 10, 36.6, 13.0
+    )  # 100 km east, while the real one is silent
+    after = sailing(247123456, 3610, 5400, 10, 36.0 + 12 * KNOT_DEG * 3610, 12.0)
+    [event] = of_type(before + jumped + after, "position_spoofing").to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "jump"
+    assert event["start"] == T0 + timedelta(seconds=1810)
+    assert event["end"] == T0 + timedelta(seconds=3600)
+
+
+def test_a_silence_crossed_faster_than_the_ship_reports_is_a_jump() -> None:
+    before = sailing(247123456, 0, 600, 10, 36.0, 12.0, kn=10.0)
+    # Three hours unheard, then 130 nm away: 43 kn on average, four times its own speed.
+    after = sailing(
+        247123456, 600 + 3 * 3600, 600 + 3 * 3600 + 600, 10, 36.0 + 130 / 60, 12.0, kn=10.0
+    )
+    assert (
+        json.loads(of_type(before + after, "position_spoofing")["evidence"][0])["variant"] == "jump"
+    )
+
+
+def test_a_fast_crossing_of_a_coverage_gap_at_the_reported_speed_is_not() -> None:
+    before = sailing(247123456, 0, 600, 10, 36.0, 12.0, kn=18.0)
+    after = sailing(
+        247123456, 600 + 3600, 1200 + 3600, 10, 36.0 + 18 * KNOT_DEG * 4200, 12.0, kn=18.0
+    )
+    assert of_type(before + after, "position_spoofing").is_empty()
+
+
+def test_a_single_wild_position_is_a_glitch_not_an_event() -> None:
+    rows = sailing(247123456, 0, 1800, 10, 36.0, 12.0)
+    rows[90] = {**rows[90], "lat": 40.0}
+    assert of_type(rows, "position_spoofing").is_empty()
+    assert of_type(rows, "identity_spoofing").is_empty()
+
+
+@pytest.fixture(scope="module")
+def land():  # noqa: ANN201 - LandMask
+    mask = land_mask(load_settings().geo_dir)
+    if not mask.covers([34.0], [9.5])[0]:
+        pytest.skip("the node's land mask does not cover Tunisia")
+    return mask
+
+
+def test_positions_inland_are_position_spoofing_but_a_harbour_is_not(land) -> None:  # noqa: ANN001
+    inland = [
+        {
+            "mmsi": 672111111,
+            "ts": T0 + timedelta(seconds=10 * i),
+            "lat": 34.0,
+            "lon": 9.5,
+            "sog": 0.0,
+        }
+        for i in range(5)
+    ]  # the Tunisian interior, 80 km from the sea
+    harbour = [
+        {
+            "mmsi": 672222222,
+            "ts": T0 + timedelta(seconds=10 * i),
+            "lat": 36.8065,
+            "lon": 10.3070,
+            "sog": 0.0,
+        }
+        for i in range(5)
+    ]  # La Goulette, alongside
+    found = of_type(inland + harbour, "position_spoofing", land=land)
+    assert found["mmsi"].to_list() == [[672111111]]
+    assert json.loads(found["evidence"][0])["variant"] == "on_land"
