@@ -13,7 +13,7 @@ from rich.console import Console
 from watchkeeper.detect.engine import detect as run_detectors
 from watchkeeper.detect.evaluate import evaluate as score_events
 from watchkeeper.detect.events import events_table
-from watchkeeper.detect.inputs import positions_from_archive, positions_from_logs
+from watchkeeper.detect.inputs import from_archive, from_logs
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.geo.landmask import LandMask, land_mask
 from watchkeeper.settings import Settings, load_settings
@@ -56,7 +56,7 @@ def detect(
         if not path.is_file():
             raise InputError(f"{path}: no such file")
     if inputs:
-        positions = positions_from_logs(
+        seen = from_logs(
             inputs,
             start=since,
             end=until,
@@ -64,8 +64,11 @@ def detect(
             window=settings.fragment_window_lines,
         )
     else:
-        positions = positions_from_archive(settings.archive_dir, start=since, end=until)
-    events = run_detectors(positions, settings.detection, land=_land(settings))
+        seen = from_archive(settings.archive_dir, start=since, end=until)
+    positions = seen.positions
+    events = run_detectors(
+        positions, settings.detection, land=_land(settings), vessels=seen.vessels
+    )
     try:
         pq.write_table(events_table(events), output)
     except OSError as exc:

@@ -15,7 +15,7 @@ from typing import Final
 import polars as pl
 
 from watchkeeper.detect.context import Context
-from watchkeeper.detect.events import finish_events
+from watchkeeper.detect.events import combine, finish_events
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import episodes, haversine_m
 
@@ -131,7 +131,4 @@ def drift(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             thresholds,
         ),
     ]
-    found = [part for part in parts if not part.is_empty()]
-    if not found:
-        return finish_events(pl.DataFrame(), "drift")
-    return finish_events(pl.concat(found, how="vertical_relaxed"), "drift")
+    return finish_events(combine(parts), "drift")

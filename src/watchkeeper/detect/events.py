@@ -21,6 +21,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "EVENT_TYPES",
     "PRIORITY",
+    "combine",
     "empty_events",
     "events_table",
     "finish_events",
@@ -115,10 +116,24 @@ def finish_events(frame: pl.DataFrame, event_type: str) -> pl.DataFrame:
         pl.lit(event_type).alias("type"),
         pl.lit(PRIORITY[event_type], dtype=pl.Int8).alias("priority"),
         pl.lit(event_type in DISTRESS_TYPES).alias("distress"),
-        pl.col("evidence").struct.json_encode().alias("evidence"),
+        _as_json(pl.col("evidence"), frame.schema["evidence"]).alias("evidence"),
         pl.col("score").cast(pl.Float32),
     )
     return frame.select(EVENT_COLUMNS).cast(_POLARS_SCHEMA)  # type: ignore[arg-type]
+
+
+def _as_json(evidence: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    return evidence if dtype == pl.String else evidence.struct.json_encode()
+
+
+def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """One frame of a detector's variants, whose evidence structs differ (kept as JSON)."""
+    found = [
+        part.with_columns(_as_json(pl.col("evidence"), part.schema["evidence"]))
+        for part in parts
+        if not part.is_empty()
+    ]
+    return pl.concat(found, how="diagonal_relaxed") if found else pl.DataFrame()
 
 
 def events_table(events: pl.DataFrame) -> pa.Table:

@@ -1,22 +1,24 @@
-"""Positions for batch detection: decoded from raw logs, or read from the node's archive."""
+"""What batch detection reads: positions and static reports, from raw logs or the archive."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 import polars as pl
+import pyarrow as pa
 
 from watchkeeper.ais.reader import iter_decode_file
-from watchkeeper.schema import POSITIONS
+from watchkeeper.schema import POSITIONS, VESSELS
 from watchkeeper.tracks.archive import Archive
 
-__all__ = ["DETECTION_COLUMNS", "positions_from_archive", "positions_from_logs"]
+__all__ = ["POSITION_COLUMNS", "VESSEL_COLUMNS", "Observations", "from_archive", "from_logs"]
 
-#: What the per-vessel detectors read; the rest of a position row stays on disk.
-DETECTION_COLUMNS: Final = (
+#: What the detectors read; the rest of a row stays on disk.
+POSITION_COLUMNS: Final = (
     "mmsi",
     "ts",
     "lat",
@@ -27,9 +29,19 @@ DETECTION_COLUMNS: Final = (
     "nav_status",
     "msg_type",
 )
+VESSEL_COLUMNS: Final = ("mmsi", "ts", "imo", "callsign", "name", "ship_type")
 
 
-def _in_range(frame: pl.DataFrame, start: datetime | None, end: datetime | None) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Observations:
+    positions: pl.DataFrame
+    vessels: pl.DataFrame
+
+
+def _frame(
+    table: pa.Table, columns: tuple[str, ...], start: datetime | None, end: datetime | None
+) -> pl.DataFrame:
+    frame = pl.DataFrame(pl.from_arrow(table.select(list(columns))))
     if start is not None:
         frame = frame.filter(pl.col("ts") >= start)
     if end is not None:
@@ -37,32 +49,39 @@ def _in_range(frame: pl.DataFrame, start: datetime | None, end: datetime | None)
     return frame
 
 
-def positions_from_logs(
+def from_logs(
     paths: Iterable[Path],
     *,
     start: datetime | None = None,
     end: datetime | None = None,
     chunk_bytes: int = 16 * 1024 * 1024,
     window: int = 256,
-) -> pl.DataFrame:
-    """The positions of raw NMEA logs (or decoded CSV archives) in `[start, end)`."""
-    parts = []
+) -> Observations:
+    """Positions and static reports of raw NMEA logs (or decoded CSV archives) in `[start, end)`."""
+    positions = [_frame(POSITIONS.empty_table(), POSITION_COLUMNS, None, None)]
+    vessels = [_frame(VESSELS.empty_table(), VESSEL_COLUMNS, None, None)]
     for path in paths:
         for result, _ in iter_decode_file(path, chunk_bytes=chunk_bytes, window=window):
-            table = result.positions.select(list(DETECTION_COLUMNS))
-            parts.append(_in_range(pl.DataFrame(pl.from_arrow(table)), start, end))
-    if not parts:
-        return pl.DataFrame(pl.from_arrow(POSITIONS.empty_table().select(list(DETECTION_COLUMNS))))
-    return pl.concat(parts)
+            positions.append(_frame(result.positions, POSITION_COLUMNS, start, end))
+            vessels.append(_frame(result.vessels, VESSEL_COLUMNS, start, end))
+    return Observations(pl.concat(positions), pl.concat(vessels))
 
 
-def positions_from_archive(
+def from_archive(
     archive_dir: Path, *, start: datetime | None = None, end: datetime | None = None
-) -> pl.DataFrame:
-    """The archived positions in `[start, end)`, reading only the days that can hold them."""
+) -> Observations:
+    """The archived positions and static reports in `[start, end)`, reading only the days that can hold them."""
+    read = {}
     with Archive(archive_dir) as archive:
-        files = archive.files("positions", start=start, end=end)
-    if not files:
-        return pl.DataFrame(pl.from_arrow(POSITIONS.empty_table().select(list(DETECTION_COLUMNS))))
-    frame = pl.scan_parquet(files, hive_partitioning=False).select(DETECTION_COLUMNS).collect()
-    return _in_range(frame, start, end)
+        for table, schema, columns in (
+            ("positions", POSITIONS, POSITION_COLUMNS),
+            ("vessels", VESSELS, VESSEL_COLUMNS),
+        ):
+            files = archive.files(table, start=start, end=end)
+            wanted = pa.schema([schema.field(name) for name in columns])
+            if files:
+                found = pl.scan_parquet(files).select(columns).collect().to_arrow().cast(wanted)
+            else:
+                found = wanted.empty_table()
+            read[table] = _frame(found, columns, start, end)
+    return Observations(read["positions"], read["vessels"])

@@ -17,7 +17,8 @@ import numpy as np
 import polars as pl
 
 from watchkeeper.detect.context import Context
-from watchkeeper.detect.events import finish_events
+from watchkeeper.detect.events import combine, finish_events
+from watchkeeper.detect.identity import invalid_identities, renames
 from watchkeeper.detect.subtracks import split_tracks
 from watchkeeper.detect.tracks import episodes, haversine_m
 
@@ -148,15 +149,11 @@ def _inland(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 def position_spoofing(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Jumps away and back, and positions inland."""
-    parts = [
-        part
-        for part in (_jump_events(tracks, context), _inland(tracks, context))
-        if not part.is_empty()
-    ]
-    if not parts:
-        return finish_events(pl.DataFrame(), "position_spoofing")
+    found = combine([_jump_events(tracks, context), _inland(tracks, context)])
+    if found.is_empty():
+        return finish_events(found, "position_spoofing")
     # A jump onto land is both; report it once, as the surer on-land event.
-    found = pl.concat(parts, how="diagonal_relaxed").sort("score", descending=True)
+    found = found.sort("score", descending=True)
     return finish_events(found.unique(subset=["mmsi", "start"], keep="first"), "position_spoofing")
 
 
@@ -194,6 +191,12 @@ def _shared_mmsi(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 
 def identity_spoofing(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """Two transmitters on one MMSI (more identity rules: `identity.py`)."""
-    shared = _shared_mmsi(tracks, context)
-    return finish_events(shared if not shared.is_empty() else pl.DataFrame(), "identity_spoofing")
+    """Two transmitters on one MMSI, impossible MMSIs and IMO numbers, frequent renames."""
+    found = combine(
+        [
+            _shared_mmsi(tracks, context),
+            invalid_identities(tracks, context),
+            renames(tracks, context),
+        ]
+    )
+    return finish_events(found, "identity_spoofing")

@@ -161,3 +161,17 @@ class Thresholds(BaseModel):
         "this far north, south, east and west of it: GSHHG's shoreline and harbour "
         "positions differ by hundreds of metres.",
     )
+
+    # identity_spoofing (identities)
+    rename_min_changes: int = Field(
+        default=2,
+        ge=1,
+        description="Changes of name, call sign or IMO number of one MMSI within "
+        "`rename_window_s` that make an event. A ship is renamed a few times in its life; "
+        "twice in a day is an identity being swapped (IMO MSC/Circ. on AIS misuse).",
+    )
+    rename_window_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="The window for `rename_min_changes`: one day.",
+    )

@@ -14,12 +14,13 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from watchkeeper.ais.identifiers import imo_check_digit
+
 __all__ = [
     "CALLSIGN_PREFIX",
     "MIDS",
     "Fleet",
     "Ship",
-    "imo_check_digit",
     "ship_for_role",
 ]
 
@@ -174,12 +175,6 @@ _SHAPE: Final = {
     "pleasure": ((37, 36), (8.0, 25.0), 0.3),
     "small_craft": ((0,), (6.0, 14.0), 0.3),
 }
-
-
-def imo_check_digit(six: int) -> int:
-    """The seventh digit of an IMO ship number: the weighted sum 7..2 of the six, mod 10."""
-    digits = [int(c) for c in f"{six:06d}"]
-    return sum(d * w for d, w in zip(digits, range(7, 1, -1), strict=True)) % 10
 
 
 @dataclass
