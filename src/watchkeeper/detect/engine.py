@@ -17,6 +17,7 @@ from watchkeeper.detect.context import Context
 from watchkeeper.detect.distress import distress_beacon
 from watchkeeper.detect.drift import drift
 from watchkeeper.detect.events import empty_events, rank
+from watchkeeper.detect.gap import ais_gap
 from watchkeeper.detect.speed import sudden_speed_change
 from watchkeeper.detect.spoofing import identity_spoofing, position_spoofing
 from watchkeeper.detect.thresholds import Thresholds
@@ -34,6 +35,7 @@ PER_VESSEL: Final[dict[str, PerVessel]] = {
     "sudden_speed_change": sudden_speed_change,
     "position_spoofing": position_spoofing,
     "identity_spoofing": identity_spoofing,
+    "ais_gap": ais_gap,
 }
 
 

@@ -175,3 +175,67 @@ class Thresholds(BaseModel):
         gt=0,
         description="The window for `rename_min_changes`: one day.",
     )
+
+    # ais_gap
+    gap_min_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Shortest silence that is a gap, whatever the reporting interval: shore "
+        "networks drop messages and fade at range, so minutes of silence are ordinary. "
+        "Global Fishing Watch counts gaps from 12 h in satellite data; continuous shore "
+        "coverage allows far less.",
+    )
+    gap_interval_factor: float = Field(
+        default=30.0,
+        gt=1,
+        description="A silence is also a gap only when it lasts this many times the interval "
+        "at which the vessel should report (ITU-R M.1371 by class, speed and status), so "
+        "a slow or anchored vessel reporting every 3 minutes needs a longer silence.",
+    )
+    gap_min_sog: float = Field(
+        default=1.0,
+        ge=0,
+        description="A vessel slower than this at its last report (kn) is not counted: "
+        "switching AIS off alongside or at anchor is common and lawful.",
+    )
+    gap_reception_window_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Window before a silence (and after it) over which reception is measured.",
+    )
+    gap_min_reception: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of the reports the vessel should have sent in that window that "
+        "were heard: a vessel inside coverage is heard almost always (shore networks lose a "
+        "few per cent), one leaving coverage fades first.",
+    )
+    coverage_cell_deg: float = Field(
+        default=0.25,
+        gt=0,
+        description="Size of the grid cells (degrees) in which receiver coverage is judged "
+        "from the data itself: a cell is covered in an hour when vessels were heard in it "
+        "steadily (`coverage_min_slots`).",
+    )
+    coverage_min_slots: int = Field(
+        default=4,
+        ge=1,
+        le=6,
+        description="Ten-minute slots of an hour in which a cell must have reports to be "
+        "covered: shore receivers hear steadily, a satellite pass for a few minutes.",
+    )
+    coverage_min_vessels: int = Field(
+        default=1,
+        ge=1,
+        description="Distinct vessels heard in a cell within an hour for it to count as "
+        "covered; one heard steadily (`coverage_min_slots`) shows a receiver hears there.",
+    )
+    gap_min_covered: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Share of the vessel's path through the silence (straight line between "
+        "its reports, or dead reckoning when it never reappears) that must lie in covered "
+        "cells: a silence out of range of every receiver is not a gap.",
+    )
