@@ -16,6 +16,7 @@ import pyarrow as pa
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.distress import distress_beacon
 from watchkeeper.detect.drift import drift
+from watchkeeper.detect.encounter import encounter
 from watchkeeper.detect.events import empty_events, rank
 from watchkeeper.detect.gap import ais_gap
 from watchkeeper.detect.speed import sudden_speed_change
@@ -24,7 +25,7 @@ from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import vessel_tracks
 from watchkeeper.geo.landmask import LandMask
 
-__all__ = ["PER_VESSEL", "detect"]
+__all__ = ["ACROSS_VESSELS", "PER_VESSEL", "detect"]
 
 PerVessel = Callable[[pl.DataFrame, Context], pl.DataFrame]
 
@@ -37,6 +38,9 @@ PER_VESSEL: Final[dict[str, PerVessel]] = {
     "identity_spoofing": identity_spoofing,
     "ais_gap": ais_gap,
 }
+
+#: Detectors over pairs of vessels, run per space-time cell with its neighbours.
+ACROSS_VESSELS: Final[dict[str, PerVessel]] = {"encounter": encounter}
 
 
 def detect(
@@ -54,6 +58,7 @@ def detect(
     particulars = None if vessels is None else pl.DataFrame(vessels)
     context = Context(thresholds or Thresholds(), land, particulars)
     tracks = vessel_tracks(positions)
-    found = [detector(tracks, context) for detector in PER_VESSEL.values()]
+    detectors = [*PER_VESSEL.values(), *ACROSS_VESSELS.values()]
+    found = [detector(tracks, context) for detector in detectors]
     found = [events for events in found if not events.is_empty()]
     return rank(pl.concat(found)) if found else empty_events()

@@ -239,3 +239,51 @@ class Thresholds(BaseModel):
         "its reports, or dead reckoning when it never reappears) that must lie in covered "
         "cells: a silence out of range of every receiver is not a gap.",
     )
+
+    # encounter
+    encounter_max_distance_m: float = Field(
+        default=500.0,
+        gt=0,
+        description="Two vessels this close are together. Source: Global Fishing Watch "
+        "encounter events (Miller et al. 2018, Frontiers in Marine Science): 500 m.",
+    )
+    encounter_max_sog: float = Field(
+        default=2.0,
+        gt=0,
+        description="Median speed (kn) of both vessels while together. Source: Global Fishing Watch, < 2 kn.",
+    )
+    encounter_min_duration_s: float = Field(
+        default=7200.0,
+        gt=0,
+        description="How long two vessels stay together. Source: Global Fishing Watch, at least 2 hours.",
+    )
+    encounter_small_craft_min_duration_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Shorter stay when one of the two is a small craft (class B or no "
+        "static report): boats alongside a mother ship transfer people or fuel in minutes.",
+    )
+    encounter_min_anchorage_m: float = Field(
+        default=10_000.0,
+        ge=0,
+        description="Encounters closer than this to an anchorage are left out. Source: "
+        "Global Fishing Watch, at least 10 km from an anchorage. Anchorages are found in "
+        "the data as GFW does: places where several vessels report being at anchor or moored.",
+    )
+    anchorage_min_vessels: int = Field(
+        default=3,
+        ge=1,
+        description="Distinct vessels at anchor or moored (navigational status 1 or 5) "
+        "that make a 0.05-degree cell an anchorage.",
+    )
+    encounter_min_shore_m: float = Field(
+        default=2000.0,
+        ge=0,
+        description="Encounters closer than this to land (the node's land mask) are left "
+        "out too: quays and breakwaters, where ships lie together without anchoring.",
+    )
+    encounter_bin_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Tracks are compared at this time step (their mean position in each step).",
+    )
