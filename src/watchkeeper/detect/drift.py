@@ -15,6 +15,7 @@ from typing import Final
 import polars as pl
 
 from watchkeeper.detect.context import Context
+from watchkeeper.detect.distress import BEACON_SERIES
 from watchkeeper.detect.events import combine, finish_events
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import episodes, haversine_m
@@ -31,9 +32,15 @@ def _deviation(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return pl.when(diff > 180).then(360 - diff).otherwise(diff)
 
 
+def _not_a_beacon() -> pl.Expr:
+    """Distress devices drift by design; they raise their own `distress_beacon` event."""
+    return ~(pl.col("mmsi") // 1_000_000).is_in(list(BEACON_SERIES))
+
+
 def _with_heading(thresholds: Thresholds) -> pl.Expr:
     return (
-        pl.col("heading").is_not_null()
+        _not_a_beacon()
+        & pl.col("heading").is_not_null()
         & pl.col("sog").is_between(thresholds.drift_min_sog, thresholds.drift_max_sog)
         & (
             _deviation(pl.col("cog"), pl.col("heading").cast(pl.Float32))
@@ -44,7 +51,8 @@ def _with_heading(thresholds: Thresholds) -> pl.Expr:
 
 def _without_heading(thresholds: Thresholds) -> pl.Expr:
     return (
-        pl.col("heading").is_null()
+        _not_a_beacon()
+        & pl.col("heading").is_null()
         & pl.col("cog").is_not_null()
         & pl.col("sog").is_between(thresholds.drift_min_sog, thresholds.drift_no_heading_max_sog)
         & ~pl.col("nav_status").fill_null(15).is_in(_EXPLAINED_STATUS)

@@ -83,6 +83,7 @@ def second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         others.join(overlap, on=["mmsi", "subtrack"], how="left")
         .join(before, on=["mmsi", "subtrack"], how="left")
         .with_columns(pl.col("overlap").fill_null(0), apart.alias("apart_m"))
+        .filter(pl.col("apart_m").fill_null(float("inf")) >= t.spoof_min_apart_m)
         .sort("mmsi", "start")
     )
 

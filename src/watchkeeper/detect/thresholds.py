@@ -147,6 +147,13 @@ class Thresholds(BaseModel):
         description="Reports a second track needs before it is an event: a single wild "
         "position is a GNSS or decoding glitch, common in real AIS.",
     )
+    spoof_min_apart_m: float = Field(
+        default=10_000.0,
+        ge=0,
+        description="A second track this close to the main one is a position glitch (a "
+        "GNSS jump, a berth reported from the approach), not spoofing: spoofed positions "
+        "and cloned identities sit tens of miles away.",
+    )
     spoof_min_overlap_reports: int = Field(
         default=2,
         ge=1,
