@@ -128,3 +128,20 @@ def test_positions_inland_are_position_spoofing_but_a_harbour_is_not(land) -> No
     found = of_type(inland + harbour, "position_spoofing", land=land)
     assert found["mmsi"].to_list() == [[672111111]]
     assert json.loads(found["evidence"][0])["variant"] == "on_land"
+
+
+def test_a_jump_onto_land_is_reported_once_as_on_land(land) -> None:  # noqa: ANN001
+    at_sea = sailing(672333333, 0, 1800, 10, 36.5, 11.5)  # Gulf of Hammamet, open water
+    inland = [
+        {
+            "mmsi": 672333333,
+            "ts": T0 + timedelta(seconds=1810 + 10 * i),
+            "lat": 34.0,
+            "lon": 9.5,
+            "sog": 12.0,
+        }
+        for i in range(6)
+    ]
+    back = sailing(672333333, 1900, 3600, 10, 36.5 + 12 * KNOT_DEG * 1900, 11.5)
+    [event] = of_type(at_sea + inland + back, "position_spoofing", land=land).to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "on_land"

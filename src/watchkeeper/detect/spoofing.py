@@ -154,8 +154,19 @@ def position_spoofing(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if found.is_empty():
         return finish_events(found, "position_spoofing")
     # A jump onto land is both; report it once, as the surer on-land event.
-    found = found.sort("score", descending=True)
-    return finish_events(found.unique(subset=["mmsi", "start"], keep="first"), "position_spoofing")
+    ranked = found.sort("score", descending=True).with_row_index("_rank")
+    covered = (
+        ranked.join(ranked, on="mmsi", suffix="_other")
+        .filter(
+            (pl.col("_rank_other") < pl.col("_rank"))
+            & (pl.col("start_other") <= pl.col("end"))
+            & (pl.col("end_other") >= pl.col("start"))
+        )
+        .select("_rank")
+        .unique()
+    )
+    kept = ranked.join(covered, on="_rank", how="anti").drop("_rank")
+    return finish_events(kept, "position_spoofing")
 
 
 def _shared_mmsi(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
