@@ -312,6 +312,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'records.sqlite3'}"
 
     @property
+    def zones_dir(self) -> Path:
+        """Where imported zone files (GeoJSON) live; `watchkeeper zones import` writes them."""
+        return self.data_dir / "zones"
+
+    @property
     def state_dir(self) -> Path:
         """Where live state (open fragments, feed offsets, detector carry-over) lives."""
         return self.data_dir / "state"

@@ -16,6 +16,7 @@ from watchkeeper.detect.events import events_table
 from watchkeeper.detect.inputs import from_archive, from_logs
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.geo.landmask import LandMask, land_mask
+from watchkeeper.geo.zones import ZoneSet, read_zones
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.sim.truth import read_truth
 
@@ -48,6 +49,10 @@ def detect(
         str | None, typer.Option(help="From this time (ISO 8601 with offset), inclusive.")
     ] = None,
     end: Annotated[str | None, typer.Option(help="To this time, exclusive.")] = None,
+    zones: Annotated[
+        list[Path] | None,
+        typer.Option("--zones", help="Zone GeoJSON to use as well as the node's (repeatable)."),
+    ] = None,
 ) -> None:
     """Run every detector over logs or the archive and write the events, most urgent first."""
     settings = load_settings()
@@ -66,8 +71,11 @@ def detect(
     else:
         seen = from_archive(settings.archive_dir, start=since, end=until)
     positions = seen.positions
+    zone_set = ZoneSet(
+        [*ZoneSet.load(settings.zones_dir).zones, *(z for p in zones or [] for z in read_zones(p))]
+    )
     events = run_detectors(
-        positions, settings.detection, land=_land(settings), vessels=seen.vessels
+        positions, settings.detection, land=_land(settings), vessels=seen.vessels, zones=zone_set
     )
     try:
         pq.write_table(events_table(events), output)

@@ -18,7 +18,18 @@ import typer
 from typer.core import TyperGroup
 
 from watchkeeper import __version__
-from watchkeeper.cli import audit, db, decode, detect, geo, ingest, retention, simulate, users
+from watchkeeper.cli import (
+    audit,
+    db,
+    decode,
+    detect,
+    geo,
+    ingest,
+    retention,
+    simulate,
+    users,
+    zones,
+)
 from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.settings import Settings, load_settings
 
@@ -204,6 +215,7 @@ app.command()(detect.evaluate)
 app.command()(version)
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(zones.app, name="zones")
 app.add_typer(retention.app, name="retention")
 app.add_typer(db.app, name="db")
 app.add_typer(geo.app, name="geo")

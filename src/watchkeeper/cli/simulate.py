@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 
 from watchkeeper.ais.live import parse_endpoint
-from watchkeeper.errors import ConfigError
+from watchkeeper.errors import ConfigError, InputError
 from watchkeeper.settings import load_settings
 from watchkeeper.sim.scenario import builtin_scenarios, load_scenario
 from watchkeeper.sim.simulate import Simulation, parse_start
@@ -43,6 +44,12 @@ def simulate(
     ] = None,
     truth: Annotated[Path | None, typer.Option(help="Ground-truth JSON lines to write.")] = None,
     contacts: Annotated[Path | None, typer.Option(help="Sensor contacts CSV to write.")] = None,
+    zones: Annotated[
+        Path | None,
+        typer.Option(
+            help="GeoJSON of the scenario's departure and landing coasts to write (for the node or `detect --zones`)."
+        ),
+    ] = None,
     live: Annotated[
         str | None, typer.Option(help="Serve the run as a TCP NMEA feed on HOST:PORT instead.")
     ] = None,
@@ -94,6 +101,14 @@ def simulate(
     from watchkeeper.sim.output import write_run
 
     summary = write_run(sim, output, truth, contacts)
+    if zones is not None:
+        from watchkeeper.geo.zones import zones_geojson
+        from watchkeeper.sim.coasts import coast_zones
+
+        try:
+            zones.write_text(json.dumps(zones_geojson(coast_zones(sc))), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{zones}: cannot write ({exc.strerror or exc})") from None
     seconds = time.perf_counter() - began
     console.print(
         f"wrote {summary.sentences:,} sentences ({summary.transmissions:,} transmissions, "

@@ -8,6 +8,7 @@ import polars as pl
 
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.geo.landmask import LandMask
+from watchkeeper.geo.zones import ZoneSet
 
 __all__ = ["Context"]
 
@@ -17,9 +18,11 @@ class Context:
     """Read-only inputs shared by every detector of one run.
 
     `land` is the node's GSHHG land mask (None: land checks are skipped); `vessels` the
-    static and voyage reports (VESSELS columns) of the same period, if known.
+    static and voyage reports (VESSELS columns) of the same period, if known; `zones`
+    the node's zones (None or no zone of a kind: the detectors that need it find nothing).
     """
 
     thresholds: Thresholds = field(default_factory=Thresholds)
     land: LandMask | None = None
     vessels: pl.DataFrame | None = None
+    zones: ZoneSet | None = None

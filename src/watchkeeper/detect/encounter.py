@@ -13,34 +13,17 @@ from __future__ import annotations
 
 from typing import Final
 
-import numpy as np
 import polars as pl
 
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import combine, finish_events
+from watchkeeper.detect.shore import anchorage_cells, near_land
 from watchkeeper.detect.tracks import haversine_m
 
-__all__ = ["encounter", "near_land"]
+__all__ = ["encounter"]
 
 _CELL_DEG: Final = 0.01  # ~1.1 km, twice the meeting distance: neighbours suffice
-_ANCHORAGE_DEG: Final = 0.05
-_DEG_PER_M: Final = 1 / 111_320.0
 _CLASS_B: Final = [18, 19]
-
-
-def near_land(context: Context, lat: np.ndarray, lon: np.ndarray, distance_m: float) -> np.ndarray:
-    """Whether land lies within `distance_m` of each point (sampled in 16 directions and
-    at half the distance), per the node's land mask; all False without one."""
-    if context.land is None or distance_m <= 0 or lat.size == 0:
-        return np.zeros(lat.shape, dtype=np.bool_)
-    found = context.land.is_land(lat, lon)
-    for fraction in (0.5, 1.0):
-        step = distance_m * fraction * _DEG_PER_M
-        for angle in np.linspace(0, 2 * np.pi, 16, endpoint=False):
-            dlat = step * np.cos(angle)
-            dlon = step * np.sin(angle) / np.maximum(np.cos(np.radians(lat)), 0.05)
-            found |= context.land.is_land(lat + dlat, lon + dlon)
-    return found
 
 
 def _steps(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
@@ -60,42 +43,9 @@ def _steps(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     centre_lon = ((cells["_cx"].cast(pl.Float64) + 0.5) * _CELL_DEG).to_numpy()
     shore = near_land(context, centre_lat, centre_lon, t.encounter_min_shore_m)
     offshore = cells.filter(pl.Series(~shore))
-    away = offshore.join(_near_anchorages(tracks, context), on=["_cy", "_cx"], how="anti")
+    anchorages = anchorage_cells(tracks, context, t.encounter_min_anchorage_m)
+    away = offshore.join(anchorages, on=["_cy", "_cx"], how="anti")
     return steps.join(away, on=["_cy", "_cx"])
-
-
-def _near_anchorages(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """Encounter cells within `encounter_min_anchorage_m` of an anchorage found in the data."""
-    t = context.thresholds
-    anchored = (
-        tracks.filter(pl.col("nav_status").is_in([1, 5]))
-        .group_by(
-            (pl.col("lat") / _ANCHORAGE_DEG).floor().cast(pl.Int32).alias("_ay"),
-            (pl.col("lon") / _ANCHORAGE_DEG).floor().cast(pl.Int32).alias("_ax"),
-        )
-        .agg(pl.col("mmsi").n_unique().alias("_n"))
-        .filter(pl.col("_n") >= t.anchorage_min_vessels)
-    )
-    if anchored.is_empty() or t.encounter_min_anchorage_m <= 0:
-        return pl.DataFrame(schema={"_cy": pl.Int32, "_cx": pl.Int32})
-    # Every small cell within reach of an anchorage cell (a square of cells, generous).
-    reach = int(np.ceil(t.encounter_min_anchorage_m * _DEG_PER_M / _CELL_DEG)) + int(
-        _ANCHORAGE_DEG / _CELL_DEG
-    )
-    offsets = pl.DataFrame({"_o": list(range(-reach, reach + 1))})
-    base = anchored.select(
-        (pl.col("_ay") * int(_ANCHORAGE_DEG / _CELL_DEG)).alias("_cy0"),
-        (pl.col("_ax") * int(_ANCHORAGE_DEG / _CELL_DEG)).alias("_cx0"),
-    )
-    return (
-        base.join(offsets.rename({"_o": "_dy"}), how="cross")
-        .join(offsets.rename({"_o": "_dx"}), how="cross")
-        .select(
-            (pl.col("_cy0") + pl.col("_dy")).cast(pl.Int32).alias("_cy"),
-            (pl.col("_cx0") + pl.col("_dx")).cast(pl.Int32).alias("_cx"),
-        )
-        .unique()
-    )
 
 
 def encounter(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:

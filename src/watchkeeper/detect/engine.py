@@ -19,11 +19,13 @@ from watchkeeper.detect.drift import drift
 from watchkeeper.detect.encounter import encounter
 from watchkeeper.detect.events import empty_events, rank
 from watchkeeper.detect.gap import ais_gap
+from watchkeeper.detect.loitering import loitering
 from watchkeeper.detect.speed import sudden_speed_change
 from watchkeeper.detect.spoofing import identity_spoofing, position_spoofing
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import vessel_tracks
 from watchkeeper.geo.landmask import LandMask
+from watchkeeper.geo.zones import ZoneSet
 
 __all__ = ["ACROSS_VESSELS", "PER_VESSEL", "detect"]
 
@@ -37,6 +39,7 @@ PER_VESSEL: Final[dict[str, PerVessel]] = {
     "position_spoofing": position_spoofing,
     "identity_spoofing": identity_spoofing,
     "ais_gap": ais_gap,
+    "loitering": loitering,
 }
 
 #: Detectors over pairs of vessels, run per space-time cell with its neighbours.
@@ -49,6 +52,7 @@ def detect(
     *,
     land: LandMask | None = None,
     vessels: pa.Table | pl.DataFrame | None = None,
+    zones: ZoneSet | None = None,
 ) -> pl.DataFrame:
     """Every event the detectors find in `positions`, most urgent first.
 
@@ -56,7 +60,7 @@ def detect(
     reports of the same period) the identity checks on names and IMO numbers.
     """
     particulars = None if vessels is None else pl.DataFrame(vessels)
-    context = Context(thresholds or Thresholds(), land, particulars)
+    context = Context(thresholds or Thresholds(), land, particulars, zones)
     tracks = vessel_tracks(positions)
     detectors = [*PER_VESSEL.values(), *ACROSS_VESSELS.values()]
     found = [detector(tracks, context) for detector in detectors]

@@ -280,8 +280,8 @@ class Thresholds(BaseModel):
     anchorage_min_vessels: int = Field(
         default=3,
         ge=1,
-        description="Distinct vessels at anchor or moored (navigational status 1 or 5) "
-        "that make a 0.05-degree cell an anchorage.",
+        description="Distinct vessels at anchor, moored (navigational status 1 or 5) or "
+        "still (0.5 kn or less) that make a 0.05-degree cell an anchorage.",
     )
     encounter_min_shore_m: float = Field(
         default=2000.0,
@@ -293,4 +293,35 @@ class Thresholds(BaseModel):
         default=300.0,
         gt=0,
         description="Tracks are compared at this time step (their mean position in each step).",
+    )
+
+    # loitering
+    loiter_max_sog: float = Field(
+        default=2.0,
+        gt=0,
+        description="Speed (kn) under which a vessel idles. Source: Global Fishing Watch loitering events, under 2 kn.",
+    )
+    loiter_min_duration_s: float = Field(
+        default=7200.0,
+        gt=0,
+        description="How long a vessel idles in a departure-coast zone before it is an event: "
+        "boats waiting off a beach for passengers or a signal idle for hours.",
+    )
+    loiter_max_interruption_s: float = Field(
+        default=900.0,
+        ge=0,
+        description="Faster reports or silence within an idle spell that do not end it "
+        "(a short move to hold position, a few lost class B reports).",
+    )
+    loiter_min_shore_m: float = Field(
+        default=1500.0,
+        ge=0,
+        description="Idling closer than this to land is left out: boats alongside, in "
+        "marinas and fishing harbours, which GSHHG draws as coast.",
+    )
+    loiter_min_anchorage_m: float = Field(
+        default=2000.0,
+        ge=0,
+        description="Idling closer than this to an anchorage or harbour found in the data "
+        "(where several vessels lie still) is left out.",
     )

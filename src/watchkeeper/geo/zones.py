@@ -1,0 +1,150 @@
+"""Zones: named areas (and the border line) the detectors and the picture refer to.
+
+A zone file is a GeoJSON FeatureCollection (RFC 7946, WGS 84, [lon, lat]); each feature
+has a `kind`, a `name`, the `authority` that defines it and the `source` of its
+geometry. An administrator imports files (`watchkeeper zones import`); the node keeps
+them in `zones_dir`, one file per import, and reads them all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from watchkeeper.errors import InputError
+
+__all__ = ["AREA_KINDS", "ZONE_KINDS", "Zone", "ZoneSet", "read_zones", "zones_geojson"]
+
+#: What a zone may be. Areas are polygons; a border is a line; a crossing point a point.
+AREA_KINDS: Final = (
+    "territorial_sea",
+    "contiguous_zone",
+    "sar_region",
+    "departure_coast",
+    "landing_coast",
+    "area_of_interest",
+)
+ZONE_KINDS: Final = (*AREA_KINDS, "border", "crossing_point")
+_GEOMETRIES: Final = {
+    **dict.fromkeys(AREA_KINDS, ("Polygon", "MultiPolygon")),
+    "border": ("LineString", "MultiLineString"),
+    "crossing_point": ("Point", "MultiPoint"),
+}
+
+
+@dataclass(frozen=True)
+class Zone:
+    kind: str
+    name: str
+    authority: str
+    source: str
+    geometry: BaseGeometry
+
+
+def _feature(path: Path | str, index: int, feature: Any) -> Zone:
+    where = f"{path}: feature {index}"
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise InputError(f"{where}: not a GeoJSON Feature")
+    props = feature.get("properties") or {}
+    kind = props.get("kind")
+    if kind not in ZONE_KINDS:
+        raise InputError(f"{where}: kind {kind!r} is not one of {', '.join(ZONE_KINDS)}")
+    name = props.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{where}: needs a name")
+    try:
+        geometry = shapely.geometry.shape(feature.get("geometry") or {})
+    except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException) as exc:
+        raise InputError(f"{where} ({name}): invalid geometry ({exc})") from None
+    if geometry.geom_type not in _GEOMETRIES[kind]:
+        expected = " or ".join(_GEOMETRIES[kind])
+        raise InputError(f"{where} ({name}): a {kind} is a {expected}, not a {geometry.geom_type}")
+    if geometry.is_empty:
+        raise InputError(f"{where} ({name}): empty geometry")
+    minx, miny, maxx, maxy = geometry.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InputError(f"{where} ({name}): coordinates outside [lon, lat] WGS 84 bounds")
+    if geometry.geom_type in ("Polygon", "MultiPolygon") and not geometry.is_valid:
+        geometry = shapely.make_valid(geometry)
+    return Zone(
+        kind=kind,
+        name=name.strip(),
+        authority=str(props.get("authority", "")),
+        source=str(props.get("source", "")),
+        geometry=geometry,
+    )
+
+
+def read_zones(path: Path) -> list[Zone]:
+    """The zones of one GeoJSON file; `InputError` naming the feature at the first fault."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputError(f"{path}: not a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise InputError(f"{path}: its features are not a list")
+    return [_feature(path, i, feature) for i, feature in enumerate(features)]
+
+
+def zones_geojson(zones: Iterable[Zone]) -> dict[str, Any]:
+    """A FeatureCollection of zones (what `read_zones` reads back)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": z.kind,
+                    "name": z.name,
+                    "authority": z.authority,
+                    "source": z.source,
+                },
+                "geometry": shapely.geometry.mapping(z.geometry),
+            }
+            for z in zones
+        ],
+    }
+
+
+class ZoneSet:
+    """All zones of a node, answering which zone of a kind contains many points at once."""
+
+    def __init__(self, zones: Iterable[Zone]) -> None:
+        self.zones = list(zones)
+
+    @classmethod
+    def load(cls, directory: Path) -> ZoneSet:
+        """Every `*.geojson` in `directory` (none if it does not exist)."""
+        files = sorted(directory.glob("*.geojson")) if directory.is_dir() else []
+        return cls(zone for path in files for zone in read_zones(path))
+
+    def of_kind(self, kind: str) -> list[Zone]:
+        return [z for z in self.zones if z.kind == kind]
+
+    def containing(
+        self, kind: str, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> npt.NDArray[np.int32]:
+        """For each point, the index (in `of_kind(kind)`) of a zone containing it, or -1."""
+        lat_a = np.asarray(lat, dtype=np.float64)
+        lon_a = np.asarray(lon, dtype=np.float64)
+        found = np.full(lat_a.shape, -1, dtype=np.int32)
+        for i, zone in enumerate(self.of_kind(kind)):
+            todo = found < 0
+            if not todo.any():
+                break
+            inside = shapely.contains_xy(zone.geometry, lon_a[todo], lat_a[todo])
+            found[np.flatnonzero(todo)[inside]] = i
+        return found
