@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -31,10 +32,7 @@ class Token(BaseModel):
 
     @classmethod
     def of(cls, view: TokenView) -> Token:
-        return cls(
-            **{name: getattr(view, name) for name in cls.model_fields if name != "roles"},
-            roles=list(view.roles),
-        )
+        return cls.model_validate(asdict(view))
 
 
 class NewToken(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -43,15 +44,7 @@ class User(BaseModel):
 
     @classmethod
     def of(cls, view: UserView) -> User:
-        return cls(
-            username=view.username,
-            full_name=view.full_name,
-            agency=view.agency,
-            roles=list(view.roles),
-            disabled=view.disabled,
-            created_at=view.created_at,
-            password_changed_at=view.password_changed_at,
-        )
+        return cls.model_validate(asdict(view))
 
 
 class NewUser(BaseModel):
