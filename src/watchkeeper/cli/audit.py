@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from watchkeeper.audit.trail import entry_record
-from watchkeeper.cli.console import console_actor, open_accounts
-from watchkeeper.errors import InputError
+from watchkeeper.cli.console import console_actor, open_accounts, parse_time
 
 __all__ = ["app"]
 
@@ -46,20 +44,6 @@ def checkpoint() -> None:
         typer.echo(f"checkpoint at entry {seq}: {digest}")
 
 
-def _parse_since(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"--since {text!r}: not an ISO 8601 time such as 2026-01-31T00:00:00Z"
-        ) from None
-    if moment.utcoffset() is None:
-        raise InputError(f"--since {text!r}: give a UTC offset, e.g. 2026-01-31T00:00:00Z")
-    return moment
-
-
 @app.command("export")
 def export(
     since: Annotated[
@@ -71,7 +55,7 @@ def export(
 ) -> None:
     """Write audit entries as JSON lines, oldest first; the export is itself audited."""
     with open_accounts() as accounts:
-        start = _parse_since(since)
+        start = parse_time("--since", since)
         out = output.open("w", encoding="utf-8") if output else sys.stdout
         count = 0
         try:

@@ -1,4 +1,4 @@
-"""What the account commands share: the records database and who acts at the console."""
+"""What commands share: the records database, who acts at the console, times given as options."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import typer
 
 from watchkeeper.accounts.context import Accounts
 from watchkeeper.accounts.users import own_agency
 from watchkeeper.audit.trail import Actor
+from watchkeeper.errors import InputError
 from watchkeeper.settings import load_settings
 
-__all__ = ["console_actor", "open_accounts", "read_secret"]
+__all__ = ["console_actor", "open_accounts", "parse_time", "read_secret"]
 
 
 @contextmanager
@@ -51,3 +53,18 @@ def read_secret(prompt: str) -> str:
             raise typer.BadParameter("the two entries differ")
         return first
     return sys.stdin.readline().rstrip("\n")
+
+
+def parse_time(option: str, text: str | None) -> datetime | None:
+    """An ISO 8601 time with a UTC offset given as `option`; `InputError` saying what is wrong."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{option} {text!r}: not an ISO 8601 time such as 2026-07-15T00:00:00Z"
+        ) from None
+    if moment.utcoffset() is None:
+        raise InputError(f"{option} {text!r}: give a UTC offset, e.g. 2026-07-15T00:00:00Z")
+    return moment

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import typer
 from rich.console import Console
 
+from watchkeeper.cli.console import parse_time
 from watchkeeper.detect.engine import detect as run_detectors
 from watchkeeper.detect.evaluate import evaluate as score_events
 from watchkeeper.detect.events import events_table
@@ -21,20 +22,6 @@ from watchkeeper.settings import Settings, load_settings
 from watchkeeper.sim.truth import read_truth
 
 __all__ = ["detect", "evaluate"]
-
-
-def _time(option: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"{option} {text!r}: not an ISO 8601 time such as 2026-07-15T00:00:00Z"
-        ) from None
-    if moment.utcoffset() is None:
-        raise InputError(f"{option} {text!r}: give a UTC offset, e.g. 2026-07-15T00:00:00Z")
-    return moment
 
 
 def detect(
@@ -56,7 +43,7 @@ def detect(
 ) -> None:
     """Run every detector over logs or the archive and write the events, most urgent first."""
     settings = load_settings()
-    since, until = _time("--start", start), _time("--end", end)
+    since, until = parse_time("--start", start), parse_time("--end", end)
     for path in inputs or []:
         if not path.is_file():
             raise InputError(f"{path}: no such file")
