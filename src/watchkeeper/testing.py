@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from watchkeeper.schema import POSITIONS, VESSELS
+from watchkeeper.schema import CONTACTS, POSITIONS, VESSELS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
     from watchkeeper.accounts.context import Accounts
 
-__all__ = ["bearer", "issue_token", "make_positions", "make_table", "make_vessels", "utc"]
+__all__ = [
+    "bearer",
+    "issue_token",
+    "make_contacts",
+    "make_positions",
+    "make_table",
+    "make_vessels",
+    "utc",
+]
 
 
 def utc(text: str) -> datetime:
@@ -62,6 +70,11 @@ def make_positions(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 def make_vessels(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     """A VESSELS table; `msg_type` defaults to 5 (class A static and voyage data)."""
     return make_table(VESSELS, rows, defaults={"msg_type": 5})
+
+
+def make_contacts(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """A CONTACTS table; `sensor` defaults to radar and `sensor_id` to RAD-1."""
+    return make_table(CONTACTS, rows, defaults={"sensor": "radar", "sensor_id": "RAD-1"})
 
 
 def issue_token(accounts: Accounts, *roles: str, username: str | None = None) -> str:

@@ -13,7 +13,7 @@ from shapely.geometry import box
 from watchkeeper.detect.engine import detect
 from watchkeeper.errors import InputError
 from watchkeeper.geo.zones import Zone, ZoneSet, read_zones, zones_geojson
-from watchkeeper.sim.coasts import coast_zones
+from watchkeeper.sim.coasts import scenario_zones
 from watchkeeper.sim.scenario import load_scenario
 from watchkeeper.testing import make_positions
 
@@ -84,7 +84,7 @@ def test_zone_containment_is_vectorised() -> None:
 
 def test_scenario_coasts_become_zones_around_their_beach_points() -> None:
     scenario = load_scenario("central-med")
-    zones = coast_zones(scenario)
+    zones = scenario_zones(scenario)
     kinds = {z.kind for z in zones}
     assert kinds == {"departure_coast", "landing_coast"}
     first = scenario.departure_coasts[0]

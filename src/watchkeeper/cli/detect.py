@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import pyarrow.parquet as pq
 import typer
 from rich.console import Console
@@ -18,6 +19,7 @@ from watchkeeper.detect.inputs import from_archive, from_logs
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.geo.landmask import LandMask, land_mask
 from watchkeeper.geo.zones import ZoneSet, read_zones
+from watchkeeper.sensors.contacts import read_contacts
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.sim.truth import read_truth
 
@@ -40,11 +42,15 @@ def detect(
         list[Path] | None,
         typer.Option("--zones", help="Zone GeoJSON to use as well as the node's (repeatable)."),
     ] = None,
+    contacts: Annotated[
+        list[Path] | None,
+        typer.Option("--contacts", help="Sensor contacts CSV (repeatable)."),
+    ] = None,
 ) -> None:
     """Run every detector over logs or the archive and write the events, most urgent first."""
     settings = load_settings()
     since, until = parse_time("--start", start), parse_time("--end", end)
-    for path in inputs or []:
+    for path in [*(inputs or []), *(contacts or [])]:
         if not path.is_file():
             raise InputError(f"{path}: no such file")
     if inputs:
@@ -61,8 +67,14 @@ def detect(
     zone_set = ZoneSet(
         [*ZoneSet.load(settings.zones_dir).zones, *(z for p in zones or [] for z in read_zones(p))]
     )
+    plots = _contacts(contacts or [], since, until)
     events = run_detectors(
-        positions, settings.detection, land=_land(settings), vessels=seen.vessels, zones=zone_set
+        positions,
+        settings.detection,
+        land=_land(settings),
+        vessels=seen.vessels,
+        zones=zone_set,
+        contacts=plots,
     )
     try:
         pq.write_table(events_table(events), output)
@@ -72,6 +84,29 @@ def detect(
     counts = events.group_by("type").len().sort("type")
     summary = ", ".join(f"{kind} {n:,}" for kind, n in counts.iter_rows()) or "none"
     console.print(f"{positions.height:,} positions; events: {summary}; written to {output}")
+
+
+def _contacts(
+    paths: list[Path], since: datetime | None, until: datetime | None
+) -> pl.DataFrame | None:
+    """The sightings of the contact files in `[since, until)`; rejected rows are reported."""
+    if not paths:
+        return None
+    console = Console(stderr=True)
+    frames = []
+    for path in paths:
+        read = read_contacts(path)
+        for row in read.rejected.slice(0, 5).to_pylist():
+            console.print(f"{row['file']}:{row['line']}: rejected: {row['reason']}")
+        if read.rejected.num_rows > 5:
+            console.print(f"{path}: {read.rejected.num_rows:,} rows rejected in all")
+        frame = pl.DataFrame(pl.from_arrow(read.contacts))
+        if since is not None:
+            frame = frame.filter(pl.col("ts") >= since)
+        if until is not None:
+            frame = frame.filter(pl.col("ts") < until)
+        frames.append(frame)
+    return pl.concat(frames)
 
 
 def _land(settings: Settings) -> LandMask | None:
@@ -105,8 +140,6 @@ def evaluate(
     for path in (truth, events):
         if not path.is_file():
             raise InputError(f"{path}: no such file")
-    import polars as pl  # noqa: PLC0415 - keeps `--help` fast
-
     try:
         found = pl.read_parquet(events)
     except (OSError, pl.exceptions.PolarsError) as exc:

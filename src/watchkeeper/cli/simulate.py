@@ -47,7 +47,7 @@ def simulate(
     zones: Annotated[
         Path | None,
         typer.Option(
-            help="GeoJSON of the scenario's departure and landing coasts to write (for the node or `detect --zones`)."
+            help="GeoJSON of the scenario's zones to write: departure and landing coasts, land border and crossings (for the node or `detect --zones`)."
         ),
     ] = None,
     live: Annotated[
@@ -103,10 +103,10 @@ def simulate(
     summary = write_run(sim, output, truth, contacts)
     if zones is not None:
         from watchkeeper.geo.zones import zones_geojson
-        from watchkeeper.sim.coasts import coast_zones
+        from watchkeeper.sim.coasts import scenario_zones
 
         try:
-            zones.write_text(json.dumps(zones_geojson(coast_zones(sc))), encoding="utf-8")
+            zones.write_text(json.dumps(zones_geojson(scenario_zones(sc))), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{zones}: cannot write ({exc.strerror or exc})") from None
     seconds = time.perf_counter() - began

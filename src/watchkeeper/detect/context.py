@@ -1,4 +1,4 @@
-"""What detectors may consult besides the positions: thresholds, land, vessel particulars."""
+"""What detectors may consult besides the positions: thresholds, land, particulars, contacts, zones."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ class Context:
 
     `land` is the node's GSHHG land mask (None: land checks are skipped); `vessels` the
     static and voyage reports (VESSELS columns) of the same period, if known; `zones`
-    the node's zones (None or no zone of a kind: the detectors that need it find nothing).
+    the node's zones (None or no zone of a kind: the detectors that need it find nothing);
+    `contacts` the sensor plots (`CONTACTS` columns, by track and time: `contact_tracks`).
     """
 
     thresholds: Thresholds = field(default_factory=Thresholds)
     land: LandMask | None = None
     vessels: pl.DataFrame | None = None
     zones: ZoneSet | None = None
+    contacts: pl.DataFrame | None = None

@@ -13,10 +13,13 @@ from typing import Final
 import polars as pl
 import pyarrow as pa
 
+from watchkeeper.detect.border import border_crossing
 from watchkeeper.detect.context import Context
+from watchkeeper.detect.dark import contact_tracks, dark_target
 from watchkeeper.detect.distress import distress_beacon
 from watchkeeper.detect.drift import drift
 from watchkeeper.detect.encounter import encounter
+from watchkeeper.detect.entry import zone_entry
 from watchkeeper.detect.events import empty_events, rank
 from watchkeeper.detect.gap import ais_gap
 from watchkeeper.detect.loitering import loitering
@@ -27,7 +30,7 @@ from watchkeeper.detect.tracks import vessel_tracks
 from watchkeeper.geo.landmask import LandMask
 from watchkeeper.geo.zones import ZoneSet
 
-__all__ = ["ACROSS_VESSELS", "PER_VESSEL", "detect"]
+__all__ = ["ACROSS_VESSELS", "PER_CONTACT", "PER_VESSEL", "detect"]
 
 PerVessel = Callable[[pl.DataFrame, Context], pl.DataFrame]
 
@@ -40,10 +43,15 @@ PER_VESSEL: Final[dict[str, PerVessel]] = {
     "identity_spoofing": identity_spoofing,
     "ais_gap": ais_gap,
     "loitering": loitering,
+    "zone_entry": zone_entry,
 }
 
-#: Detectors over pairs of vessels, run per space-time cell with its neighbours.
-ACROSS_VESSELS: Final[dict[str, PerVessel]] = {"encounter": encounter}
+#: Detectors over one sensor track at a time (`Context.contacts`, any set of whole tracks).
+PER_CONTACT: Final[dict[str, PerVessel]] = {"border_crossing": border_crossing}
+
+#: Detectors over pairs of vessels, or of sensor plots and vessels, run per space-time
+#: cell with its neighbours.
+ACROSS_VESSELS: Final[dict[str, PerVessel]] = {"encounter": encounter, "dark_target": dark_target}
 
 
 def detect(
@@ -53,16 +61,19 @@ def detect(
     land: LandMask | None = None,
     vessels: pa.Table | pl.DataFrame | None = None,
     zones: ZoneSet | None = None,
+    contacts: pa.Table | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every event the detectors find in `positions`, most urgent first.
 
     `land` (the node's land mask) enables the on-land checks; `vessels` (static
-    reports of the same period) the identity checks on names and IMO numbers.
+    reports of the same period) the identity checks on names and IMO numbers;
+    `contacts` (sensor plots, `CONTACTS` columns) the dark-target and border checks.
     """
     particulars = None if vessels is None else pl.DataFrame(vessels)
-    context = Context(thresholds or Thresholds(), land, particulars, zones)
+    plots = None if contacts is None else contact_tracks(pl.DataFrame(contacts))
+    context = Context(thresholds or Thresholds(), land, particulars, zones, plots)
     tracks = vessel_tracks(positions)
-    detectors = [*PER_VESSEL.values(), *ACROSS_VESSELS.values()]
+    detectors = [*PER_VESSEL.values(), *PER_CONTACT.values(), *ACROSS_VESSELS.values()]
     found = [detector(tracks, context) for detector in detectors]
     found = [events for events in found if not events.is_empty()]
     return rank(pl.concat(found)) if found else empty_events()

@@ -19,12 +19,12 @@ import numpy as np
 import polars as pl
 
 from watchkeeper.detect.context import Context
+from watchkeeper.detect.coverage import coverage_cell, covered_cell_hours
 from watchkeeper.detect.events import finish_events
 
 __all__ = ["ais_gap", "reporting_interval_s"]
 
 _SAMPLES: Final = 12
-_HOUR_MS: Final = 3_600_000
 _KNOT_DEG_PER_S: Final = 1852 / 111_320 / 3600
 _CLASS_B: Final = [18, 19]
 
@@ -45,38 +45,6 @@ def reporting_interval_s() -> pl.Expr:
         .then(6.0)
         .otherwise(2.0)
     )
-
-
-def _cells(lat: pl.Expr, lon: pl.Expr, ms: pl.Expr, size: float) -> list[pl.Expr]:
-    return [
-        (lat / size).floor().cast(pl.Int32).alias("_cy"),
-        (lon / size).floor().cast(pl.Int32).alias("_cx"),
-        (ms // _HOUR_MS).cast(pl.Int64).alias("_h"),
-    ]
-
-
-def _coverage(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """Cell-hours with steady reception: reports in enough of their 10-minute slots.
-
-    Steadiness tells shore coverage from a satellite pass, which hears a wide area
-    for a few minutes: a vessel silent for an hour under a pass was not in coverage.
-    """
-    t = context.thresholds
-    ms = pl.col("ts").dt.epoch("ms")
-    heard = (
-        tracks.select(
-            pl.col("mmsi"),
-            (ms // 600_000).alias("_slot"),
-            *_cells(pl.col("lat"), pl.col("lon"), ms, t.coverage_cell_deg),
-        )
-        .group_by("_cy", "_cx", "_h")
-        .agg(pl.col("mmsi").n_unique().alias("_n"), pl.col("_slot").n_unique().alias("_slots"))
-        .filter(
-            (pl.col("_n") >= t.coverage_min_vessels) & (pl.col("_slots") >= t.coverage_min_slots)
-        )
-        .select("_cy", "_cx", "_h")
-    )
-    return heard.with_columns(pl.lit(True).alias("_covered"))
 
 
 def _reception(tracks: pl.DataFrame, window_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -157,8 +125,8 @@ def ais_gap(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     samples = (
         candidates.with_row_index("_gap")
         .join(steps, how="cross")
-        .with_columns(*_cells(lat, lon, at, t.coverage_cell_deg))
-        .join(_coverage(tracks, context), on=["_cy", "_cx", "_h"], how="left")
+        .with_columns(*coverage_cell(lat, lon, at, t.coverage_cell_deg))
+        .join(covered_cell_hours(tracks, context), on=["_cy", "_cx", "_h"], how="left")
     )
     covered = samples.group_by("_gap").agg(
         pl.col("_covered").fill_null(False).mean().alias("_share")

@@ -325,3 +325,56 @@ class Thresholds(BaseModel):
         description="Idling closer than this to an anchorage or harbour found in the data "
         "(where several vessels lie still) is left out.",
     )
+    # dark_target
+    dark_gate_s: float = Field(
+        default=360.0,
+        gt=0,
+        description="An AIS report this close in time to a sensor plot can explain it. "
+        "Source: ITU-R M.1371 table 1, the longest regular interval of a vessel under way "
+        "(3 min, class B CS and slow class A), doubled so one lost report does not make a "
+        "vessel dark.",
+    )
+    dark_gate_m: float = Field(
+        default=1000.0,
+        gt=0,
+        description="... and this close in space, plus the distance the vessel covers at its "
+        "reported speed in the time between the two. Covers the position error of coastal "
+        "radar (tens of metres), maritime patrol aircraft (~150 m) and satellite imagery "
+        "(hundreds of metres, geolocation of optical and SAR scenes).",
+    )
+    dark_max_explained_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="A sensor track is dark when at most this share of its plots has an AIS "
+        "report within the gate: a dark boat passing a ship is explained for a moment.",
+    )
+    dark_coverage_min_slots: int = Field(
+        default=6,
+        ge=1,
+        le=6,
+        description="Ten-minute slots of an hour in which a cell must have AIS reports for "
+        "a plot in it to count: a dark-target claim needs reception all the time, not at "
+        "the fringe of range where vessels with AIS are heard now and then (measured on "
+        "the simulator's central-med run: 4 slots doubled the false alarms, off Libya).",
+    )
+    dark_min_plots: int = Field(
+        default=2,
+        ge=1,
+        description="Unexplained plots a track needs before it is an event: one plot may be "
+        "clutter; two are a target (a satellite scene gives one: it needs a second look).",
+    )
+    # border_crossing
+    border_min_side_m: float = Field(
+        default=150.0,
+        ge=0,
+        description="A plot counts as on one side of the border only this far from the "
+        "line: ground radar and camera fixes are good to tens of metres, and a patrol "
+        "walking the line is no crossing.",
+    )
+    border_crossing_point_m: float = Field(
+        default=3000.0,
+        ge=0,
+        description="Crossings within this distance of an official crossing point are "
+        "traffic through the post (its buildings, queues and approach roads), not events.",
+    )

@@ -1,4 +1,5 @@
-"""A scenario's departure and landing coasts as zones, for the node and for evaluation.
+"""A scenario's zones, for the node and for evaluation: its departure and landing
+coasts, and its land border with the official crossing points.
 
 The scenario gives points just off the beaches; the zone is the sea within
 `reach_nm` of the line through them, which is where boats wait, meet and leave.
@@ -15,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from watchkeeper.geo.zones import Zone
 from watchkeeper.sim.scenario import Scenario
 
-__all__ = ["coast_zones"]
+__all__ = ["scenario_zones"]
 
 
 def _buffer_nm(points: list[tuple[float, float]], reach_nm: float) -> BaseGeometry:
@@ -28,8 +29,9 @@ def _buffer_nm(points: list[tuple[float, float]], reach_nm: float) -> BaseGeomet
     return shapely.transform(buffered, lambda c: c / [scale, 1.0])
 
 
-def coast_zones(scenario: Scenario, reach_nm: float = 15.0) -> list[Zone]:
-    """`departure_coast` and `landing_coast` zones of `scenario`."""
+def scenario_zones(scenario: Scenario, reach_nm: float = 15.0) -> list[Zone]:
+    """`departure_coast` and `landing_coast` zones of `scenario`, and its `border` and
+    `crossing_point` zones if it has a land border."""
     zones = []
     for kind, coasts in (
         ("departure_coast", scenario.departure_coasts),
@@ -45,4 +47,26 @@ def coast_zones(scenario: Scenario, reach_nm: float = 15.0) -> list[Zone]:
                     geometry=_buffer_nm(list(coast.points), reach_nm),
                 )
             )
+    if scenario.land is not None:
+        land = scenario.land
+        source = f"scenario {scenario.name}"
+        zones.append(
+            Zone(
+                kind="border",
+                name=f"{land.side_a}-{land.side_b} border",
+                authority=source,
+                source="the scenario's border line",
+                geometry=LineString([(lon, lat) for lat, lon in land.border]),
+            )
+        )
+        zones.extend(
+            Zone(
+                kind="crossing_point",
+                name=place.name,
+                authority=source,
+                source="the scenario's official crossing",
+                geometry=Point(place.lon, place.lat),
+            )
+            for place in land.crossings
+        )
     return zones

@@ -169,6 +169,8 @@ def _official(border: _Border) -> None:
 
 def _patrols(border: _Border) -> None:
     land, builder, movers, start, end, rng, is_land = border
+    blat, blon = _line(land)
+    length_m = float(distance_m(blat[:-1], blon[:-1], blat[1:], blon[1:]).sum())
     for _ in range(land.patrols):
         mover = movers.add(5.0, "vehicle", on_land=True, ais=False)
         side = 1 if rng.random() < 0.5 else -1
@@ -176,7 +178,9 @@ def _patrols(border: _Border) -> None:
         while t < end:
             f0, f1 = rng.uniform(0, 1, 2)
             pts = []
-            for f in np.linspace(f0, f1, 8):
+            # A point every 2 km: straight chords between fewer would cut across the
+            # line where it bends, and a patrol stays on its own side.
+            for f in np.linspace(f0, f1, max(2, int(abs(f1 - f0) * length_m / 2_000))):
                 lat, lon, b = border_point(land, float(f))
                 p = _inland(is_land, lat, lon, b - 90 * side, float(rng.uniform(2, 4)))
                 if p is not None:
