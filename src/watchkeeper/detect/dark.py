@@ -21,7 +21,14 @@ from watchkeeper.detect.coverage import coverage_cell, covered_cell_hours
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.tracks import haversine_m
 
-__all__ = ["LAND_SENSORS", "ais_minutes", "contact_tracks", "dark_target", "explained_plots"]
+__all__ = [
+    "LAND_SENSORS",
+    "ais_minutes",
+    "contact_tracks",
+    "dark_target",
+    "dark_tracks",
+    "explained_plots",
+]
 
 #: Sensors that watch the land; what they see is not a vessel (border detectors use it).
 LAND_SENSORS: Final = ("ground_radar", "camera")
@@ -131,13 +138,19 @@ def explained_plots(plots: pl.DataFrame, tracks: pl.DataFrame, context: Context)
     )
 
 
-def dark_target(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+def dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """The sea sensors' tracks that are dark, one row each: `contact_id`, `start`, `end`,
+    `detected` (the `dark_min_plots`-th unexplained plot), first (`lat`, `lon`) and last
+    (`_lat1`, `_lon1`) positions, and what the evidence needs (`_plots`, `_explained`,
+    `_sensor`, `_sensor_id`, `_class`, `_speed`, `_length`). Plots outside steady AIS
+    reception are left out first."""
     t = context.thresholds
-    if context.contacts is None or context.contacts.is_empty():
-        return finish_events(pl.DataFrame(), "dark_target")
-    plots = context.contacts.filter(~pl.col("sensor").cast(pl.String).is_in(LAND_SENSORS))
+    plots = context.contacts
+    if plots is None or plots.is_empty():
+        return pl.DataFrame()
+    plots = plots.filter(~pl.col("sensor").cast(pl.String).is_in(LAND_SENSORS))
     if plots.is_empty():
-        return finish_events(pl.DataFrame(), "dark_target")
+        return pl.DataFrame()
     ms = pl.col("ts").dt.epoch("ms")
     plots = (
         plots.with_columns(explained_plots(plots, tracks, context))
@@ -151,7 +164,7 @@ def dark_target(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         .sort("contact_id", "ts")
     )
     unexplained = (~pl.col("explained")).cast(pl.UInt32).cum_sum().over("contact_id")
-    events = (
+    return (
         plots.with_columns(unexplained.alias("_unexplained"))
         .group_by("contact_id", maintain_order=True)
         .agg(
@@ -163,6 +176,8 @@ def dark_target(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             .alias("detected"),
             pl.col("lat").first(),
             pl.col("lon").first(),
+            pl.col("lat").last().alias("_lat1"),
+            pl.col("lon").last().alias("_lon1"),
             pl.len().alias("_plots"),
             pl.col("explained").mean().alias("_explained"),
             pl.col("sensor").cast(pl.String).first().alias("_sensor"),
@@ -170,12 +185,15 @@ def dark_target(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             pl.col("classification").cast(pl.String).drop_nulls().mode().first().alias("_class"),
             pl.col("speed_kn").median().alias("_speed"),
             pl.col("length_m").median().alias("_length"),
-            pl.col("confidence").mean().alias("_confidence"),
         )
         .filter(
             pl.col("detected").is_not_null() & (pl.col("_explained") <= t.dark_max_explained_share)
         )
     )
+
+
+def dark_target(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    events = dark_tracks(tracks, context)
     if events.is_empty():
         return finish_events(pl.DataFrame(), "dark_target")
     plots_score = (pl.col("_plots").cast(pl.Float64).log(2) / 5).clip(0.0, 1.0)

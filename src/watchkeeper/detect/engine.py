@@ -16,6 +16,7 @@ import pyarrow as pa
 from watchkeeper.detect.border import border_crossing
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.dark import contact_tracks, dark_target
+from watchkeeper.detect.departure import departure
 from watchkeeper.detect.distress import distress_beacon
 from watchkeeper.detect.drift import drift
 from watchkeeper.detect.encounter import encounter
@@ -51,7 +52,11 @@ PER_CONTACT: Final[dict[str, PerVessel]] = {"border_crossing": border_crossing}
 
 #: Detectors over pairs of vessels, or of sensor plots and vessels, run per space-time
 #: cell with its neighbours.
-ACROSS_VESSELS: Final[dict[str, PerVessel]] = {"encounter": encounter, "dark_target": dark_target}
+ACROSS_VESSELS: Final[dict[str, PerVessel]] = {
+    "encounter": encounter,
+    "dark_target": dark_target,
+    "departure": departure,
+}
 
 
 def detect(

@@ -378,3 +378,29 @@ class Thresholds(BaseModel):
         description="Crossings within this distance of an official crossing point are "
         "traffic through the post (its buildings, queues and approach roads), not events.",
     )
+    # departure
+    departure_max_shore_m: float = Field(
+        default=3000.0,
+        ge=0,
+        description="A boat heard this close to land in a departure-coast zone (and not in "
+        "a harbour or anchorage) is at the beach it leaves from.",
+    )
+    departure_min_offshore_m: float = Field(
+        default=10000.0,
+        ge=0,
+        description="Where it leaves the zone it must be this far from land: out to sea, "
+        "not along the coast to the next harbour.",
+    )
+    departure_max_hours: float = Field(
+        default=12.0,
+        gt=0,
+        description="The beach and the open sea are at most this many hours apart; also how "
+        "far back a dark track's course is run to find the coast it left (a night's crossing "
+        "from Libya or Tunisia to Lampedusa takes 10-20 h at 5-8 kn).",
+    )
+    departure_min_sog: float = Field(
+        default=3.0,
+        ge=0,
+        description="Lowest speed (kn, from a dark track's first and last plots) of a boat "
+        "under way to somewhere: drifting and idling boats are not departing.",
+    )

@@ -17,7 +17,9 @@ happened. The shapes follow the definitions detectors use in practice:
 * `identity_spoofing`: a second ship on an MMSI in use, invalid MMSIs, changing names.
 * `position_spoofing`: jumps no vessel can sail, and reported positions on land.
 * `departure`: small craft leaving a beach at night for a landing coast, with or
-  without AIS; `dark_target`: boats with no AIS that sensors see.
+  without AIS; the boats of `drift` and `encounter` leave a beach too, and their
+  outbound legs are recorded as departures as well;
+  `dark_target`: boats with no AIS that sensors see.
 """
 
 from __future__ import annotations
@@ -270,6 +272,30 @@ class Injector:
             )
         )
 
+    def _left_coast(
+        self,
+        mover: int,
+        coast: str,
+        t0: int,
+        t1: int,
+        start: tuple[float, float],
+        end: tuple[float, float],
+    ) -> None:
+        """A boat of another behaviour that leaves a departure beach is a departure too
+        (if it leaves during the run: one that left before could not be seen leaving)."""
+        if not self.start <= t0 < self.end:
+            return
+        self.truth.append(
+            TruthEvent(
+                "departure",
+                t0,
+                min(t1, self.end),
+                self._mmsi(mover),
+                positions=[(t0, start[0], start[1]), (t1, end[0], end[1])],
+                details={"mover": mover, "from": coast, "ais": bool(self._mmsi(mover))},
+            )
+        )
+
     def _drift(self) -> None:
         """Engine failure on the way: drifting downwind, heading not held. Distress."""
         coast, lat0, lon0 = self._coast_point(departure=True)
@@ -288,6 +314,7 @@ class Injector:
         (lat, lon), _ = split_at(lat, lon, min(self.rng.uniform(1, 4) * speed * NM, 0.5 * total))
         k = len(lat) - 1
         t_fail = self.builder.path(mover, lat, lon, t_leave, speed)
+        self._left_coast(mover, coast, t_leave, t_fail, (lat[0], lon[0]), (lat[k], lon[k]))
         duration = int(min(self.rng.uniform(2, 6) * HOUR, self.end - t_fail))
         if duration < 20 * MINUTE:
             duration = 20 * MINUTE
@@ -377,7 +404,7 @@ class Injector:
     def _encounter(self) -> None:
         """A mother ship and a small craft side by side, slow, away from ports."""
         short = self.rng.random() < 0.35  # small craft alongside a mother ship, under an hour
-        _, clat, clon = self._coast_point(departure=True)
+        coast, clat, clon = self._coast_point(departure=True)
         mlat, mlon = self._sea_point_off(clat, clon, 20, 60)
         meet = int((self.rng.uniform(0.5, 0.9) if short else self.rng.uniform(2.3, 4.0)) * HOUR)
         t_meet = self._when(meet + 4 * HOUR)
@@ -395,6 +422,8 @@ class Injector:
             d = distance_m(rlat[:-1], rlon[:-1], rlat[1:], rlon[1:]).sum()
             t_go = t_meet - int(d / (speed * 1852 / 3600) * 1000)
             self.builder.path(mover, rlat, rlon, t_go, speed)
+            if mover == craft:
+                self._left_coast(craft, coast, t_go, t_meet, (clat, clon), (mlat, mlon))
         # Together: drift slowly side by side (craft ~60 m off the mother's beam).
         steps = max(meet // (10 * MINUTE), 2)
         b = float(self.rng.uniform(0, 360))

@@ -1,0 +1,112 @@
+"""Departures: a boat leaving a departure beach for the open sea, seen on AIS or by sensors."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+import shapely
+
+from watchkeeper.detect.engine import detect
+from watchkeeper.geo.landmask import LandMask, land_mask
+from watchkeeper.geo.zones import Zone, ZoneSet
+from watchkeeper.settings import load_settings
+from watchkeeper.testing import make_contacts, make_positions, make_vessels
+
+T0 = datetime(2026, 7, 14, 22, 0, tzinfo=UTC)  # 23:00 local solar time at Zarzis
+BEACH = (33.53, 11.13)  # just off a beach north of Zarzis
+# The sea within ~15 nm of the beach (a circle is enough for a test).
+ZONES = ZoneSet(
+    [Zone("departure_coast", "Zarzis", "test", "drawn", shapely.Point(11.15, 33.48).buffer(0.27))]
+)
+
+
+@pytest.fixture(scope="module")
+def land() -> LandMask:
+    mask = land_mask(load_settings().geo_dir)
+    if not mask.covers([33.5], [11.1])[0]:
+        pytest.skip("the node's land mask does not cover Tunisia")
+    return mask
+
+
+def voyage(
+    start: tuple[float, float],
+    bearing: float,
+    knots: float,
+    minutes: float,
+    *,
+    every_s: float = 30,
+    t0: datetime = T0,
+) -> list[tuple[datetime, float, float]]:
+    """(time, lat, lon) along a rhumb line from `start`."""
+    lat0, lon0 = start
+    out = []
+    for i in range(int(minutes * 60 / every_s)):
+        run_deg = knots * 1852 / 3600 * i * every_s / 111_320
+        out.append(
+            (
+                t0 + timedelta(seconds=i * every_s),
+                lat0 + run_deg * math.cos(math.radians(bearing)),
+                lon0 + run_deg * math.sin(math.radians(bearing)) / math.cos(math.radians(lat0)),
+            )
+        )
+    return out
+
+
+def reports(mmsi: int, points: list[tuple[datetime, float, float]], sog: float) -> list[dict]:
+    return [
+        {"mmsi": mmsi, "ts": t, "lat": lat, "lon": lon, "sog": sog, "cog": 45.0, "msg_type": 18}
+        for t, lat, lon in points
+    ]
+
+
+def departures(rows: list[dict], land: LandMask, **kwargs: object) -> pl.DataFrame:
+    found = detect(make_positions(rows), land=land, zones=ZONES, **kwargs)  # type: ignore[arg-type]
+    return found.filter(pl.col("type") == "departure")
+
+
+def test_a_boat_leaving_the_beach_for_the_open_sea_at_night_is_a_departure(land: LandMask) -> None:
+    boat = reports(247000101, voyage(BEACH, 45, 6.5, 300), 6.5)
+    events = departures(boat, land)
+    assert events["mmsi"].to_list() == [[247000101]]
+    event = events.row(0, named=True)
+    assert event["start"] - T0 < timedelta(minutes=30)  # the last report near the beach
+    assert event["detected"] > event["start"]  # when it left the zone
+    assert event["score"] == pytest.approx(0.9)  # at night
+    assert json.loads(event["evidence"])["zone"] == "Zarzis"
+
+
+def test_patrol_boats_and_boats_that_come_back_are_not_departures(land: LandMask) -> None:
+    patrol = reports(672000102, voyage(BEACH, 45, 6.5, 300), 6.5)
+    out = voyage(BEACH, 45, 6.0, 60)
+    back = voyage((out[-1][1], out[-1][2]), 225, 6.0, 60, t0=out[-1][0] + timedelta(seconds=30))
+    fisher = reports(247000103, out + back, 6.0)
+    vessels = make_vessels([{"mmsi": 672000102, "ts": T0, "ship_type": 55}])  # law enforcement
+    assert departures(patrol + fisher, land, vessels=vessels).is_empty()
+
+
+def test_a_dark_boat_seen_at_sea_heading_away_from_the_coast_is_a_departure(
+    land: LandMask,
+) -> None:
+    # Seen 30 nm out, four hours after it left, still heading north-east at 6 kn.
+    seen_at = voyage(BEACH, 45, 6.0, 300)[-1]
+    track = voyage((seen_at[1], seen_at[2]), 45, 6.0, 60, every_s=60, t0=seen_at[0])
+    plots = make_contacts(
+        {"contact_id": "RAD-1-0007", "ts": t, "lat": lat, "lon": lon} for t, lat, lon in track
+    )
+    # A ship heard steadily nearby shows AIS reception is good there.
+    ship = reports(
+        247000104, voyage((seen_at[1] + 0.05, seen_at[2]), 90, 10, 60, t0=seen_at[0]), 10
+    )
+    events = departures(ship, land, contacts=plots)
+    assert events["contact_id"].to_list() == [["RAD-1-0007"]]
+    assert json.loads(events.row(0, named=True)["evidence"])["zone"] == "Zarzis"
+    # The same boat heading for the coast is not leaving it.
+    inbound = make_contacts(
+        {"contact_id": "RAD-1-0008", "ts": t, "lat": lat, "lon": lon}
+        for t, lat, lon in voyage((seen_at[1], seen_at[2]), 225, 6.0, 60, every_s=60, t0=seen_at[0])
+    )
+    assert departures(ship, land, contacts=inbound).is_empty()
