@@ -1,8 +1,11 @@
-"""The live part of a running node: feeds into journals, journals into the archive.
+"""The live part of a running node: feeds into journals, journals into the archive,
+micro-batches into the detectors.
 
 Each configured feed (TCP client or UDP listener) gets a journal under
 ``data_dir/journal`` and a follower thread that decodes the journal into the
-archive in micro-batches and keeps the latest state of every vessel current.
+archive in micro-batches, keeps the latest state of every vessel current and hands
+each batch to the streaming detector. A detection thread runs the detectors every
+``detection_interval_seconds`` and passes what changed to ``on_events``.
 """
 
 from __future__ import annotations
@@ -12,11 +15,18 @@ import logging
 import re
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from watchkeeper.ais.decode import DecodeResult
 from watchkeeper.ais.live import Journal, open_udp_listener, parse_endpoint, run_tcp_feed
+from watchkeeper.detect.inputs import read_archive
+from watchkeeper.detect.stream import Changes, StreamingDetector
 from watchkeeper.errors import ConfigError
+from watchkeeper.geo.landmask import land_mask_if_built
+from watchkeeper.geo.zones import ZoneSet
 from watchkeeper.settings import Settings
 from watchkeeper.tracks.archive import Archive
 from watchkeeper.tracks.ingest import follow_journal
@@ -56,6 +66,8 @@ class LiveNode:
     settings: Settings
     archive: Archive
     latest: LatestState
+    on_events: Callable[[Changes], None] | None = None
+    detector: StreamingDetector | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _journals: list[Journal] = field(default_factory=list)
@@ -70,6 +82,11 @@ class LiveNode:
         return feeds
 
     async def start(self) -> None:
+        if self.settings.detection_interval_seconds > 0:
+            self.detector = await asyncio.to_thread(self._prime_detector)
+            thread = threading.Thread(target=self._detect, name="detect", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         for feed in self.feeds:
             kind, endpoint = feed.split(":", 1)
             host, port = parse_endpoint(endpoint)
@@ -94,6 +111,7 @@ class LiveNode:
                     "batch_messages": self.settings.live_batch_messages,
                     "window": self.settings.fragment_window_lines,
                     "stop": self._stop,
+                    "on_batch": self._to_detector,
                 },
                 daemon=True,
             )
@@ -112,3 +130,37 @@ class LiveNode:
             await asyncio.to_thread(thread.join)
         for journal in self._journals:
             journal.close()
+
+    def _prime_detector(self) -> StreamingDetector:
+        """A streaming detector holding the archive's last `detection_horizon_hours`, so a
+        restarted node keeps its context."""
+        horizon = timedelta(hours=self.settings.detection_horizon_hours)
+        detector = StreamingDetector(
+            self.settings.detection,
+            land=land_mask_if_built(self.settings.geo_dir),
+            zones=ZoneSet.load(self.settings.zones_dir),
+            horizon=horizon,
+        )
+        recent = read_archive(self.archive, start=datetime.now(UTC) - horizon)
+        detector.add(recent.positions, vessels=recent.vessels)
+        return detector
+
+    def _to_detector(self, batch: DecodeResult) -> None:
+        if self.detector is not None:
+            self.detector.add(batch.positions, vessels=batch.vessels)
+
+    def _detect(self) -> None:
+        """Run the detectors every interval until the node stops; a failed run is logged
+        and the next one tries again (the data stays in the window)."""
+        assert self.detector is not None
+        while not self._stop.wait(self.settings.detection_interval_seconds):
+            try:
+                changes = self.detector.run()
+            except Exception:
+                log.exception("live detection failed; trying again at the next interval")
+                continue
+            if changes and self.on_events is not None:
+                try:
+                    self.on_events(changes)
+                except Exception:
+                    log.exception("live detection: cannot pass on its events")

@@ -149,6 +149,23 @@ class Settings(BaseSettings):
             "seconds, so the picture lags by at most this much."
         ),
     )
+    detection_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "The live node runs its detectors over the recent data this often (0: no live "
+            "detection). Each run covers `detection_horizon_hours` and takes seconds on a "
+            "busy coast, so a minute keeps alerts fresh without running hot."
+        ),
+    )
+    detection_horizon_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "How much recent data live detection keeps and looks at: the longest look-back "
+            "of any detector (name changes are counted over a day)."
+        ),
+    )
     live_batch_messages: int = Field(
         default=10_000,
         ge=1,

@@ -16,11 +16,11 @@ from watchkeeper.detect.engine import detect as run_detectors
 from watchkeeper.detect.evaluate import evaluate as score_events
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.inputs import from_archive, from_logs
-from watchkeeper.errors import InputError, WatchkeeperError
-from watchkeeper.geo.landmask import LandMask, land_mask
+from watchkeeper.errors import InputError
+from watchkeeper.geo.landmask import land_mask_if_built
 from watchkeeper.geo.zones import ZoneSet, read_zones
 from watchkeeper.sensors.contacts import read_contacts
-from watchkeeper.settings import Settings, load_settings
+from watchkeeper.settings import load_settings
 from watchkeeper.sim.truth import read_truth
 
 __all__ = ["detect", "evaluate"]
@@ -71,7 +71,7 @@ def detect(
     events = run_detectors(
         positions,
         settings.detection,
-        land=_land(settings),
+        land=land_mask_if_built(settings.geo_dir),
         vessels=seen.vessels,
         zones=zone_set,
         contacts=plots,
@@ -107,17 +107,6 @@ def _contacts(
             frame = frame.filter(pl.col("ts") < until)
         frames.append(frame)
     return pl.concat(frames)
-
-
-def _land(settings: Settings) -> LandMask | None:
-    """The node's land mask, or None (on-land checks skipped, with a warning) without one."""
-    try:
-        return land_mask(settings.geo_dir)
-    except WatchkeeperError as exc:
-        Console(stderr=True).print(
-            f"warning: no land mask, positions on land are not checked ({exc})"
-        )
-        return None
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:

@@ -15,7 +15,14 @@ from watchkeeper.ais.reader import iter_decode_file
 from watchkeeper.schema import POSITIONS, VESSELS
 from watchkeeper.tracks.archive import Archive
 
-__all__ = ["POSITION_COLUMNS", "VESSEL_COLUMNS", "Observations", "from_archive", "from_logs"]
+__all__ = [
+    "POSITION_COLUMNS",
+    "VESSEL_COLUMNS",
+    "Observations",
+    "from_archive",
+    "from_logs",
+    "read_archive",
+]
 
 #: What the detectors read; the rest of a row stays on disk.
 POSITION_COLUMNS: Final = (
@@ -71,17 +78,24 @@ def from_archive(
     archive_dir: Path, *, start: datetime | None = None, end: datetime | None = None
 ) -> Observations:
     """The archived positions and static reports in `[start, end)`, reading only the days that can hold them."""
-    read = {}
     with Archive(archive_dir) as archive:
-        for table, schema, columns in (
-            ("positions", POSITIONS, POSITION_COLUMNS),
-            ("vessels", VESSELS, VESSEL_COLUMNS),
-        ):
-            files = archive.files(table, start=start, end=end)
-            wanted = pa.schema([schema.field(name) for name in columns])
-            if files:
-                found = pl.scan_parquet(files).select(columns).collect().to_arrow().cast(wanted)
-            else:
-                found = wanted.empty_table()
-            read[table] = _frame(found, columns, start, end)
+        return read_archive(archive, start=start, end=end)
+
+
+def read_archive(
+    archive: Archive, *, start: datetime | None = None, end: datetime | None = None
+) -> Observations:
+    """`from_archive` on an archive already open (the live node's)."""
+    read = {}
+    for table, schema, columns in (
+        ("positions", POSITIONS, POSITION_COLUMNS),
+        ("vessels", VESSELS, VESSEL_COLUMNS),
+    ):
+        files = archive.files(table, start=start, end=end)
+        wanted = pa.schema([schema.field(name) for name in columns])
+        if files:
+            found = pl.scan_parquet(files).select(columns).collect().to_arrow().cast(wanted)
+        else:
+            found = wanted.empty_table()
+        read[table] = _frame(found, columns, start, end)
     return Observations(read["positions"], read["vessels"])

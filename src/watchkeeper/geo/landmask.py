@@ -22,6 +22,7 @@ unknown from water ask `LandMask.covers`. Longitudes are taken modulo 360.
 
 from __future__ import annotations
 
+import logging
 import math
 from functools import cache
 from typing import TYPE_CHECKING, Final
@@ -32,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from watchkeeper.errors import ConfigError
+from watchkeeper.errors import ConfigError, WatchkeeperError
 from watchkeeper.geo.coastline import (
     FORMAT,
     LAND_FILE,
@@ -45,7 +46,7 @@ from watchkeeper.geo.coastline import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["CELLS_PER_TILE", "LandMask", "land_mask"]
+__all__ = ["CELLS_PER_TILE", "LandMask", "land_mask", "land_mask_if_built"]
 
 #: Cells per side of a mixed 1° tile: a power of two, so a cell is a shift away.
 CELLS_PER_TILE: Final = 64
@@ -232,3 +233,15 @@ def _as_arrays(
 def land_mask(geo_dir: Path) -> LandMask:
     """The land mask of `geo_dir`, loaded once per process (it is read-only)."""
     return LandMask.load(geo_dir)
+
+
+def land_mask_if_built(geo_dir: Path) -> LandMask | None:
+    """`land_mask`, or None with a warning when it was never built: detection still
+    runs, without its on-land checks."""
+    try:
+        return land_mask(geo_dir)
+    except WatchkeeperError as exc:
+        logging.getLogger(__name__).warning(
+            "no land mask, positions on land are not checked (%s)", exc
+        )
+        return None

@@ -102,12 +102,14 @@ def follow_journal(
     window: int = 256,
     poll_seconds: float = 0.2,
     stop: threading.Event,
+    on_batch: Callable[[DecodeResult], None] | None = None,
 ) -> None:
     """Decode a live feed's journal into the archive in micro-batches until ``stop``.
 
     Runs in a thread. Every ``batch_seconds`` (or ``batch_messages``) what was
     decoded is committed with the journal offset it reached; on restart this
     resumes from the committed offset, so each journalled line is stored once.
+    ``on_batch`` sees each committed batch (the live detectors take it from there).
     """
     offset = archive.progress(key)
     decoder = StreamDecoder(
@@ -148,6 +150,8 @@ def follow_journal(
                     continue
                 if latest is not None:
                     latest.update(batch.positions, vessels=batch.vessels)
+                if on_batch is not None:
+                    on_batch(batch)
                 committed = reached
                 pending = []
                 last_commit = time.monotonic()
