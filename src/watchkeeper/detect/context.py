@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -11,6 +13,8 @@ from watchkeeper.geo.landmask import LandMask
 from watchkeeper.geo.zones import ZoneSet
 
 __all__ = ["Context"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -28,3 +32,12 @@ class Context:
     vessels: pl.DataFrame | None = None
     zones: ZoneSet | None = None
     contacts: pl.DataFrame | None = None
+    _shared: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def shared(self, name: str, tracks: pl.DataFrame, compute: Callable[[], T]) -> T:
+        """`compute()` once per run and `tracks`: a derived table several detectors read
+        (second tracks of an MMSI, dark sensor tracks) is not built twice."""
+        key = (name, id(tracks))
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]  # type: ignore[no-any-return]

@@ -144,6 +144,10 @@ def dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     (`_lat1`, `_lon1`) positions, and what the evidence needs (`_plots`, `_explained`,
     `_sensor`, `_sensor_id`, `_class`, `_speed`, `_length`). Plots outside steady AIS
     reception are left out first."""
+    return context.shared("dark_tracks", tracks, lambda: _dark_tracks(tracks, context))
+
+
+def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     t = context.thresholds
     plots = context.contacts
     if plots is None or plots.is_empty():

@@ -1,5 +1,7 @@
 """AIS gaps: a vessel that falls silent where receivers would have heard it.
 
+Beacons (AIS-SART, MOB, EPIRB-AIS) stop when their battery does, and a transponder
+switched off within `gap_min_shore_m` of land (at a beach, a quay) is no gap.
 Coverage is judged from the data: a cell of the grid is covered in an hour when
 vessels were heard in it steadily through that hour. A silence is a gap when it lasts
 longer than `gap_min_s` and `gap_interval_factor` times the vessel's reporting
@@ -20,7 +22,9 @@ import polars as pl
 
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.coverage import coverage_cell, covered_cell_hours
+from watchkeeper.detect.distress import BEACON_SERIES
 from watchkeeper.detect.events import finish_events
+from watchkeeper.detect.shore import near_land_rows
 
 __all__ = ["ais_gap", "reporting_interval_s"]
 
@@ -87,12 +91,18 @@ def ais_gap(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     steady_after = pl.col("_next_ts").is_null() | (
         pl.col("_heard_after") / expected >= t.gap_min_reception
     )
+    beacon = (pl.col("mmsi") // 1_000_000).is_in(list(BEACON_SERIES))
     candidates = reports.filter(
         (silent_ms > threshold_ms)
         & (pl.col("sog").fill_null(0.0) >= t.gap_min_sog)
         & steady_before
         & steady_after
+        & ~beacon
     ).with_columns(threshold_ms.alias("_threshold_ms"), silent_ms.alias("_silent_ms"))
+    # A transponder switched off at a beach or alongside is no gap.
+    candidates = candidates.filter(
+        pl.Series(~near_land_rows(context, candidates, t.gap_min_shore_m))
+    )
     if candidates.is_empty():
         return finish_events(pl.DataFrame(), "ais_gap")
     # Where the vessel was at sample times through the silence. Dead reckoning is only

@@ -30,7 +30,11 @@ _DEG_PER_M: Final = 1 / 111_320.0
 def second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Every track of an MMSI besides its main one (the first heard), with `overlap`: the
     main track's reports within its time span, and `apart_m`: how far it is from the
-    main track's last report before it."""
+    main track's last report before it. Built once per run (both spoofing detectors)."""
+    return context.shared("second_tracks", tracks, lambda: _second_tracks(tracks, context))
+
+
+def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     t = context.thresholds
     if tracks.is_empty():
         return pl.DataFrame()
@@ -116,10 +120,12 @@ def _inland(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     step = context.thresholds.inland_m * _DEG_PER_M
     widen = step / np.maximum(np.cos(np.radians(lat)), 0.05)
     inland = context.land.is_land(lat, lon)
-    for dlat, dlon in ((step, 0.0), (-step, 0.0)):
-        inland &= context.land.is_land(lat + dlat, lon + dlon)
-    for sign in (1.0, -1.0):
-        inland &= context.land.is_land(lat, lon + sign * widen)
+    ashore = np.flatnonzero(inland)  # only these need the look around
+    la, lo, wide = lat[ashore], lon[ashore], widen[ashore]
+    around = np.ones(ashore.size, dtype=np.bool_)
+    for dlat, dlon in ((step, 0.0), (-step, 0.0), (0.0, 1.0), (0.0, -1.0)):
+        around &= context.land.is_land(la + dlat, lo + dlon * wide)
+    inland[ashore] = around
     marked = tracks.with_columns(pl.Series("_inland", inland))
     found = episodes(marked, pl.col("_inland"), bridge_s=context.thresholds.beacon_episode_gap_s)
     if found.is_empty():

@@ -199,6 +199,14 @@ class Thresholds(BaseModel):
         "at which the vessel should report (ITU-R M.1371 by class, speed and status), so "
         "a slow or anchored vessel reporting every 3 minutes needs a longer silence.",
     )
+    gap_min_shore_m: float = Field(
+        default=2000.0,
+        ge=0,
+        description="A silence that starts closer than this to land is a transponder "
+        "switched off at a beach, a quay or a mooring, not a gap. Global Fishing Watch "
+        "leaves out gaps near shore for the same reason (they use 50 nm on the open "
+        "ocean; the straits watched here are too narrow for that).",
+    )
     gap_min_sog: float = Field(
         default=1.0,
         ge=0,

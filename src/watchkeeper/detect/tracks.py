@@ -30,13 +30,14 @@ def vessel_tracks(positions: pa.Table | pl.DataFrame) -> pl.DataFrame:
     time, with `dt_s` and `step_m` since the vessel's previous report (null for its first)."""
     frame = positions if isinstance(positions, pl.DataFrame) else pl.from_arrow(positions)
     assert isinstance(frame, pl.DataFrame)
-    frame = (
-        frame.filter(
-            pl.col("ts").is_not_null() & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
-        )
-        .unique(subset=["mmsi", "ts", "lat", "lon"], keep="first")
-        .sort(["mmsi", "ts"])
-    )
+    # Sorting first makes copies neighbours, so dropping them is one comparison with the
+    # row before (a hash-based `unique` of millions of rows costs several times more).
+    key = ["mmsi", "ts", "lat", "lon"]
+    frame = frame.filter(
+        pl.col("ts").is_not_null() & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
+    ).sort(key, maintain_order=True)
+    copy = pl.all_horizontal(pl.col(name) == pl.col(name).shift(1) for name in key)
+    frame = frame.filter(~copy.fill_null(False))
     previous = pl.col("mmsi").shift(1) == pl.col("mmsi")
     return frame.with_columns(
         pl.when(previous)

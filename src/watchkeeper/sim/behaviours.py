@@ -38,7 +38,15 @@ from watchkeeper.sim.scenario import Scenario
 from watchkeeper.sim.traffic import FISHING, HOUR, MINUTE, NOT_UNDER_COMMAND, SART_ACTIVE, UNDER_WAY
 from watchkeeper.sim.transmit import Overrides
 from watchkeeper.sim.truth import TruthEvent
-from watchkeeper.sim.water import IsLand, NoRoute, SeaRouter, nearest_water
+from watchkeeper.sim.water import (
+    CHECK_M,
+    IsLand,
+    NoRoute,
+    SeaRouter,
+    legs_on_water,
+    nearest_water,
+    open_water,
+)
 
 __all__ = ["SEA_BEHAVIOURS", "Injector"]
 
@@ -231,11 +239,20 @@ class Injector:
         for _ in range(steps):
             metres = self.rng.uniform(*knots) * NM / 6
             nlat, nlon = step(lat[-1], lon[-1], bearing + self.rng.normal(0, spread), metres)
-            if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
+            if not self._step_on_water(lat[-1], lon[-1], nlat, nlon):
                 nlat, nlon = lat[-1], lon[-1]
             lat.append(nlat)
             lon.append(nlon)
         return lat, lon
+
+    def _step_on_water(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
+        """The whole step on water, checked finely (a report may fall anywhere along it),
+        ending in open water (GPS noise must not put it ashore)."""
+        la0, lo0, la1, lo1 = (np.array([v]) for v in (lat0, lon0, lat1, lon1))
+        return bool(
+            legs_on_water(self.is_land, la0, lo0, la1, lo1, CHECK_M / 4)[0]
+            and open_water(self.is_land, la1, lo1)[0]
+        )
 
     def _legs(self) -> Legs:
         return self.builder.build()
@@ -328,7 +345,7 @@ class Injector:
             v = self.rng.uniform(1.2, 2.8) * 1852 / 3600 * 600  # metres in 10 min
             b = drift_dir + self.rng.normal(0, 12 if with_heading else 35)
             nlat, nlon = step(dlat[-1], dlon[-1], b, v)
-            if self.is_land(np.array([nlat]), np.array([nlon]))[0]:
+            if not self._step_on_water(dlat[-1], dlon[-1], nlat, nlon):
                 drift_dir = (drift_dir + 120) % 360  # pushed off a shore: the wind backs
                 nlat, nlon = dlat[-1], dlon[-1]
             dlat.append(float(nlat))

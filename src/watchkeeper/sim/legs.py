@@ -222,6 +222,38 @@ class LegBuilder:
         self.timed(mover, la, lo, t, status, heading_off)
         return int(t[-1])
 
+    def arrive(
+        self,
+        mover: int,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        t_start: int,
+        speed_kn: float,
+        berth: tuple[float, float] | None = None,
+        status: int = 0,
+    ) -> int:
+        """`path` into a harbour as ships make it: slowing down over the last two miles
+        (to 60 %, then 35 % of the speed, never under 3 kn) and creeping the last stretch
+        to the `berth` at 2 kn; returns the time it is alongside."""
+        la = np.asarray(lat, np.float64)
+        lo = np.asarray(lon, np.float64)
+        if la.shape[0] < 2:
+            return t_start
+        total = float(distance_m(la[:-1], lo[:-1], la[1:], lo[1:]).sum())
+        slow = min(2 * NM, total / 3)
+        t = t_start
+        if speed_kn > 5 and slow > 0:
+            head, tail = split_at(la, lo, total - slow)
+            middle, last = split_at(tail[0], tail[1], slow / 2)
+            t = self.path(mover, head[0], head[1], t, speed_kn, status)
+            t = self.path(mover, middle[0], middle[1], t, max(0.6 * speed_kn, 3.0), status)
+            t = self.path(mover, last[0], last[1], t, max(0.35 * speed_kn, 3.0), status)
+        else:
+            t = self.path(mover, la, lo, t, speed_kn, status)
+        if berth is not None:  # chosen to be reached from the entrance by water
+            t = self.path(mover, [la[-1], berth[0]], [lo[-1], berth[1]], t, 2.0, status)
+        return t
+
     def timed(
         self,
         mover: int,

@@ -133,26 +133,57 @@ class TrafficPlanner:
     ) -> None:
         """Sail a→b→a… from `t` until the end, starting `first_fraction` into the first voyage."""
         leg = 0
+        berth: tuple[float, float] | None = None
         while t < self.end:
             lat, lon = self._route(a, b) if leg % 2 == 0 else self._route(b, a)
             if leg == 0 and first_fraction > 0:
                 total = float(distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
                 _, (lat, lon) = split_at(lat, lon, first_fraction * total)
-            t = self.builder.path(mover, lat, lon, t, speed)
-            stay = int(self.rng.uniform(4, 30) * HOUR)
             here = b if leg % 2 == 0 else a
-            if not here.gateway:  # a gateway is the edge of the map: the ship is gone
-                self.builder.stay(mover, *self._berth(here), t, t + stay, moored(self.rng))
+            here_from = a if leg % 2 == 0 else b
+            if berth is not None:
+                t = self._cast_off(mover, berth, here_from, (lat[0], lon[0]), t)
+            stay = int(self.rng.uniform(4, 30) * HOUR)
+            if here.gateway:  # the edge of the map: the ship sails on and is gone
+                t = self.builder.path(mover, lat, lon, t, speed)
+                berth = None
+            else:
+                berth = self._berth(here)
+                t = self.builder.arrive(mover, lat, lon, t, speed, berth)
+                self.builder.stay(mover, *berth, t, t + stay, moored(self.rng))
             t += stay
             leg += 1
 
+    def _cast_off(
+        self,
+        mover: int,
+        berth: tuple[float, float],
+        port: Port,
+        start: tuple[float, float],
+        t: int,
+    ) -> int:
+        """Creep at 2 kn from the berth by the harbour entrance to where the route
+        starts (straight on, if that crosses no land); returns the time it is there."""
+        lat = np.array([berth[0], port.lat, start[0]])
+        lon = np.array([berth[1], port.lon, start[1]])
+        if not legs_on_water(self.is_land, lat[:-1], lon[:-1], lat[1:], lon[1:], 50.0).all():
+            return t
+        return self.builder.path(mover, lat, lon, t, 2.0)
+
     def _berth(self, port: Port) -> tuple[float, float]:
-        """A spot within ~1 km of the harbour entrance, on water."""
+        """A spot within ~1 km of the harbour entrance, on water and reached from it by
+        water (ships creep between the two)."""
         for _ in range(10):
             lat, lon = offset(
                 port.lat, port.lon, self.rng.uniform(0, 360), self.rng.uniform(50, 1000)
             )
-            if open_water(self.is_land, np.atleast_1d(lat), np.atleast_1d(lon))[0]:
+            la, lo = np.atleast_1d(lat), np.atleast_1d(lon)
+            if (
+                open_water(self.is_land, la, lo)[0]
+                and legs_on_water(
+                    self.is_land, np.array([port.lat]), np.array([port.lon]), la, lo, 50.0
+                )[0]
+            ):
                 return float(lat), float(lon)
         return port.lat, port.lon
 
@@ -202,10 +233,10 @@ class TrafficPlanner:
                         if depart > self.end:
                             break
                         self.builder.stay(mover, a.lat, a.lon, t_moored, depart, MOORED)
-                        arrive = self.builder.path(mover, *there, depart, line.speed_kn)
+                        arrive = self.builder.arrive(mover, *there, depart, line.speed_kn)
                         leave = arrive + int(self.rng.uniform(1.5, 3) * HOUR)
                         self.builder.stay(mover, b.lat, b.lon, arrive, leave, MOORED)
-                        t_moored = self.builder.path(mover, *back, leave, line.speed_kn)
+                        t_moored = self.builder.arrive(mover, *back, leave, line.speed_kn)
                     self.builder.stay(
                         mover, a.lat, a.lon, t_moored, max(t_moored, self.end), MOORED
                     )
@@ -219,9 +250,12 @@ class TrafficPlanner:
         t = self.start - int(self.rng.uniform(0, 20) * HOUR)  # some are already out
         while t < self.end:
             hours = float(self.rng.uniform(4, 14))
-            t = self._trip(mover, role, home, area, t, hours, (2.5, 4.5), FISHING, (0.6, 2.5))
+            berth = self._berth(home)
+            t = self._trip(
+                mover, role, home, area, t, hours, (2.5, 4.5), FISHING, (0.6, 2.5), berth
+            )
             rest = int(self.rng.uniform(6, 16) * HOUR)
-            self.builder.stay(mover, *self._berth(home), t, t + rest, MOORED)
+            self.builder.stay(mover, *berth, t, t + rest, MOORED)
             t += rest
 
     def _patrol(self, role: str) -> None:
@@ -231,9 +265,12 @@ class TrafficPlanner:
         t = self.start - int(self.rng.uniform(0, 12) * HOUR)
         while t < self.end:
             hours = float(self.rng.uniform(4, 10))
-            t = self._trip(mover, role, base, area, t, hours, (8.0, 18.0), UNDER_WAY, (4.0, 12.0))
+            berth = self._berth(base)
+            t = self._trip(
+                mover, role, base, area, t, hours, (8.0, 18.0), UNDER_WAY, (4.0, 12.0), berth
+            )
             rest = int(self.rng.uniform(4, 12) * HOUR)
-            self.builder.stay(mover, *self._berth(base), t, t + rest, MOORED)
+            self.builder.stay(mover, *berth, t, t + rest, MOORED)
             t += rest
 
     def _pleasure(self, role: str) -> None:
@@ -243,17 +280,18 @@ class TrafficPlanner:
         area = Area(name="day trip", lat=home.lat, lon=home.lon, radius_nm=12, ports=[home.key])
         day = self.start - self.start % (24 * HOUR)
         t_free = self.start
+        berth = self._berth(home)  # a marina berth of its own
         while day < self.end:
             leave = day + int(self.rng.uniform(8, 12) * HOUR)
             if self.rng.random() < 0.6 and leave > t_free:
-                self.builder.stay(mover, *self._berth(home), t_free, leave, MOORED)
+                self.builder.stay(mover, *berth, t_free, leave, MOORED)
                 hours = float(self.rng.uniform(1, 4))
                 t_free = self._trip(
-                    mover, role, home, area, leave, hours, (0.0, 6.0), UNDER_WAY, (0.5, 3.0)
+                    mover, role, home, area, leave, hours, (0.0, 6.0), UNDER_WAY, (0.5, 3.0), berth
                 )
             day += 24 * HOUR
         if t_free < self.end:
-            self.builder.stay(mover, *self._berth(home), t_free, self.end, MOORED)
+            self.builder.stay(mover, *berth, t_free, self.end, MOORED)
 
     def _trip(
         self,
@@ -266,14 +304,17 @@ class TrafficPlanner:
         speed: tuple[float, float],
         status: int,
         step_nm: tuple[float, float],
+        berth: tuple[float, float],
     ) -> int:
-        """Out to a spot of the area, work there for `hours`, and home; returns the arrival time.
+        """From the `berth` out to a spot of the area, work there for `hours`, and home to
+        the same berth; returns the time it is alongside again.
 
         The way home is the sea route from where work ended; when that end lies in
         a pocket the router cannot leave, the boat retraces its own wake instead,
         which is water by construction.
         """
         spot, (out_lat, out_lon) = self._reachable(port, area)
+        t = self._cast_off(mover, berth, port, (out_lat[0], out_lon[0]), t)
         t = self.builder.path(mover, out_lat, out_lon, t, self._speed(role))
         t, wlat, wlon = self._work(
             mover, spot, area, t, hours=hours, speed=speed, status=status, step_nm=step_nm
@@ -283,7 +324,7 @@ class TrafficPlanner:
         except NoRoute:
             lat = np.concatenate([wlat[::-1], out_lat[::-1][1:]])
             lon = np.concatenate([wlon[::-1], out_lon[::-1][1:]])
-        return self.builder.path(mover, lat, lon, t, self._speed(role))
+        return self.builder.arrive(mover, lat, lon, t, self._speed(role), berth)
 
     # -- motion inside an area -------------------------------------------------------
 
