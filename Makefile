@@ -33,7 +33,7 @@ LAND := $(GEO_DIR)/land.parquet
 
 .PHONY: install
 install: $(UV) debs ## install Debian packages, the locked dependencies and derived geography into .venv/
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --group bench
 	@$(MAKE) --no-print-directory $(LAND)
 
 # $(call apt,PACKAGES): install the Debian packages that are missing.

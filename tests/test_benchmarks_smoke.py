@@ -114,3 +114,54 @@ def test_phase_profile_runs_and_restores(tiny: dict[str, Any]) -> None:
     assert timed <= set(timers.seconds)  # every phase was found and called
     assert 0 < timers.seconds["_scan kernel"] < timers.seconds["decode_bytes"] <= total
     assert len(prof.report("tagged", messages, total, timers)) > len(prof.PHASES)
+
+
+# --- benchmarks/detect.py: 30 vessels for 2 hours, every child process run once ---------
+
+
+@pytest.fixture(scope="module")
+def detect_bench() -> ModuleType:
+    return _import("benchmarks.detect")
+
+
+@pytest.fixture(scope="module")
+def tiny_day(detect_bench: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("detect")
+    return detect_bench.run(work, vessels=30, hours=2, repeat=1)  # type: ignore[no-any-return]
+
+
+def test_detect_benchmark_runs_on_a_tiny_day(
+    detect_bench: ModuleType, tiny_day: dict[str, Any]
+) -> None:
+    result = tiny_day
+    assert result["positions"] > 0
+    assert result["loiter_input_reports"] <= result["placed_reports"] <= result["positions"]
+    assert len(result["detect_s_runs"]) == 1
+    assert result["peak_rss_mb"] >= result["rss_before_detect_mb"] > 0
+    assert set(result["detector_s"]) >= {"vessel_tracks", "loitering", "encounter"}
+    assert sum(result["events"].values()) > 0
+    assert "loitering" in detect_bench.table(result)
+    json.dumps(result)
+
+
+def test_movingpandas_runs_on_the_same_loitering_input(
+    detect_bench: ModuleType, tiny_day: dict[str, Any]
+) -> None:
+    if not detect_bench.movingpandas_installed():
+        pytest.skip("movingpandas not installed (dependency group `bench`)")
+    loiter = tiny_day["loitering"]
+    peer = loiter["movingpandas"]
+    assert peer["reports"] == tiny_day["loiter_input_reports"]
+    assert peer["max_diameter_m"] == 7408  # 2 kn for 2 h
+    assert loiter["ratio_theirs_over_ours"] > 0
+    assert "ratio" in detect_bench.table(tiny_day)
+
+
+def test_truth_matching_is_by_vessel_and_overlap(detect_bench: ModuleType) -> None:
+    truth = [{"mmsi": [1], "start": "2026-07-15T01:00:00Z", "end": "2026-07-15T04:00:00Z"}]
+    found = [
+        {"mmsi": [1], "start": "2026-07-15T04:10:00+00:00", "end": "2026-07-15T05:00:00+00:00"},
+        {"mmsi": [2], "start": "2026-07-15T02:00:00+00:00", "end": "2026-07-15T03:00:00+00:00"},
+        {"mmsi": [1], "start": "2026-07-15T05:00:00+00:00", "end": "2026-07-15T06:00:00+00:00"},
+    ]
+    assert detect_bench.recovered(truth, found) == (1, 1)
