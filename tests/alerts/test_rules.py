@@ -6,7 +6,8 @@ import pytest
 import shapely
 from pydantic import ValidationError
 
-from watchkeeper.alerts.rules import DEFAULT_RULES, AlertRule, check_rules, match_rules
+from watchkeeper.alerts.matching import check_rules, match_rules
+from watchkeeper.alerts.rules import DEFAULT_RULES, AlertRule
 from watchkeeper.errors import ConfigError
 from watchkeeper.geo.zones import Zone, ZoneSet
 from watchkeeper.testing import make_events

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from watchkeeper.accounts.errors import AccountError, Conflict, NotFound
 from watchkeeper.accounts.roles import Role
+from watchkeeper.alerts.matching import check_rules, match_rules
 from watchkeeper.alerts.notify import Notifier
-from watchkeeper.alerts.rules import DEFAULT_RULES, AlertRule, check_rules, match_rules
+from watchkeeper.alerts.rules import DEFAULT_RULES, AlertRule
 from watchkeeper.alerts.views import AlertView, NoteView
 from watchkeeper.audit.trail import Actor, AuditTrail
 from watchkeeper.detect.events import EVENT_COLUMNS
