@@ -29,6 +29,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from watchkeeper.alerts.rules import DEFAULT_MIN_SCORE, DEFAULT_RULES, AlertRule
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.errors import ConfigError
 
@@ -266,6 +267,26 @@ class Settings(BaseSettings):
             "Thresholds of the detectors, each with its source (docs/detection.md): a "
             "`[detection]` table in watchkeeper.toml, or a JSON object in the environment; "
             "thresholds not named keep their default."
+        ),
+    )
+    alert_rules: list[AlertRule] = Field(
+        default_factory=lambda: list(DEFAULT_RULES),
+        description=(
+            "Which events become alerts, tried in order: each rule has a `name`, event "
+            "`types` (empty: all), an optional `zone` (a zone name or kind the event must lie "
+            f"in) and a `min_score` (default {DEFAULT_MIN_SCORE}). Distress events always "
+            "alert, whatever the rules. `[[alert_rules]]` tables in watchkeeper.toml, or a "
+            "JSON list in the environment."
+        ),
+    )
+    alert_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description=(
+            "A live alert stream (`GET /api/alerts/stream`) reads the database for changes "
+            "at least this often, so alerts raised by other processes reach it within this "
+            "delay (those of the web process itself at once)."
         ),
     )
     retention_days: dict[str, int] = Field(

@@ -21,6 +21,7 @@ from watchkeeper.schema import CONTACTS, POSITIONS, VESSELS
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    import polars as pl
     from fastapi import FastAPI
 
     from watchkeeper.accounts.context import Accounts
@@ -29,6 +30,7 @@ __all__ = [
     "bearer",
     "issue_token",
     "make_contacts",
+    "make_events",
     "make_positions",
     "make_table",
     "make_vessels",
@@ -75,6 +77,39 @@ def make_vessels(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 def make_contacts(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     """A CONTACTS table; `sensor` defaults to radar and `sensor_id` to RAD-1."""
     return make_table(CONTACTS, rows, defaults={"sensor": "radar", "sensor_id": "RAD-1"})
+
+
+def make_events(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """An EVENTS frame as the detectors return it; `event_id`, `priority` and `distress`
+    follow from `type`, `mmsi` and `start` as `finish_events` makes them, unless given.
+
+    Defaults: `score` 0.8, `detected` = `start`, `evidence` `{}`, `mmsi` `[]`.
+    """
+    import polars as pl  # noqa: PLC0415 - keeps `import watchkeeper.testing` light
+
+    from watchkeeper.detect.events import DISTRESS_TYPES, EVENTS, PRIORITY  # noqa: PLC0415
+
+    full = []
+    for row in rows:
+        kind = row["type"]
+        start = utc(row["start"]) if isinstance(row["start"], str) else row["start"]
+        mmsi = list(row.get("mmsi", []))
+        event_id = f"{kind}:{'+'.join(map(str, mmsi))}:{int(start.timestamp() * 1000)}"
+        full.append(
+            {
+                "event_id": event_id,
+                "priority": PRIORITY[kind],
+                "distress": kind in DISTRESS_TYPES,
+                "score": 0.8,
+                "detected": start,
+                "evidence": "{}",
+                "contact_id": [],
+                **row,
+                "mmsi": mmsi,
+                "start": start,
+            }
+        )
+    return pl.DataFrame(make_table(EVENTS, full))
 
 
 def issue_token(accounts: Accounts, *roles: str, username: str | None = None) -> str:

@@ -22,6 +22,7 @@ from watchkeeper.testing import issue_token
 
 ADMIN = frozenset({Role.ADMINISTRATOR})
 EVERYONE = frozenset(ALL_ROLES)
+WATCH = frozenset({Role.WATCH_OFFICER})
 PUBLIC = None
 
 # (method, route) -> (roles admitted, example request, status for an admitted caller)
@@ -59,6 +60,25 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
     ("GET", "/api/audit/verify"): (ADMIN, {}, 200),
     ("GET", "/api/vessels"): (EVERYONE, {}, 200),
     ("GET", "/api/vessels/{mmsi}/track"): (EVERYONE, {"path": "/api/vessels/247000001/track"}, 404),
+    ("GET", "/api/alerts"): (EVERYONE, {}, 200),
+    # follow=false: the stream sends the open alerts and ends, so the call returns.
+    ("GET", "/api/alerts/stream"): (EVERYONE, {"path": "/api/alerts/stream?follow=false"}, 200),
+    ("GET", "/api/alerts/{alert_id}"): (EVERYONE, {"path": "/api/alerts/999999"}, 404),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): (
+        WATCH,
+        {"path": "/api/alerts/999999/acknowledge", "json": {"note": "seen"}},
+        404,
+    ),
+    ("POST", "/api/alerts/{alert_id}/assign"): (
+        WATCH,
+        {"path": "/api/alerts/999999/assign", "json": {"username": "target"}},
+        404,
+    ),
+    ("POST", "/api/alerts/{alert_id}/close"): (
+        WATCH,
+        {"path": "/api/alerts/999999/close", "json": {"note": "false alarm"}},
+        404,
+    ),
 }
 
 

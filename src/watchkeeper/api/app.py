@@ -29,6 +29,7 @@ from watchkeeper.accounts.errors import (
     NotFound,
 )
 from watchkeeper.accounts.roles import ALL_ROLES
+from watchkeeper.alerts.service import Alerts
 from watchkeeper.api.access import allow, check_route_rules
 from watchkeeper.api.limits import BodyLimit
 from watchkeeper.settings import Settings, load_settings
@@ -84,6 +85,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     records = Accounts.open(settings)
     app.state.accounts = records
+    try:
+        app.state.alerts = Alerts.from_settings(settings, records)
+    except BaseException:
+        records.db.close()
+        raise
     opened = getattr(app.state, "archive", None) is None
     if opened:
         app.state.archive = Archive(settings.archive_dir)

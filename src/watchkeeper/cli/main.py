@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from watchkeeper import __version__
 from watchkeeper.cli import (
+    alerts,
     audit,
     db,
     decode,
@@ -213,6 +214,7 @@ app.command()(simulate.simulate)
 app.command()(detect.detect)
 app.command()(detect.evaluate)
 app.command()(version)
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(zones.app, name="zones")

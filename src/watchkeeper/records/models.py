@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
 )
@@ -23,7 +27,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from watchkeeper.records.database import UtcDateTime
 
 __all__ = [
+    "ALERT_STATUSES",
     "Agency",
+    "Alert",
+    "AlertNote",
     "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",
@@ -43,6 +50,10 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: What a watch officer has done with an alert; `retracted`: later data disproved its event.
+ALERT_STATUSES = ("new", "acknowledged", "assigned", "closed", "retracted")
 
 
 class Base(DeclarativeBase):
@@ -203,3 +214,58 @@ class AuditCheckpoint(Base):
     )
     hash: Mapped[str] = mapped_column(String(64))
     ts: Mapped[datetime]
+
+
+class Alert(Base):
+    """An event that a rule (or distress) made worth a watch officer's attention.
+
+    One row per event (`event_id` is unique): an ongoing event seen again updates its
+    row, and a retracted one keeps it with status `retracted`, so the record of what
+    the node raised and what was done about it is never lost.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in ALERT_STATUSES)),
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, doc="1 is the most urgent")
+    distress: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float] = mapped_column(Float)
+    mmsi: Mapped[list[int]] = mapped_column(JSON, doc="the vessels involved")
+    contact_ids: Mapped[list[str]] = mapped_column(JSON, doc="the sensor tracks involved")
+    start: Mapped[datetime]
+    end: Mapped[datetime | None] = mapped_column(doc="null while the event is ongoing")
+    detected: Mapped[datetime]
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, doc="JSON object")
+    zone: Mapped[str | None] = mapped_column(String(200), doc="the zone of the rule matched")
+    rule: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+    assignee: Mapped[User | None] = relationship(lazy="joined")
+
+
+class AlertNote(Base):
+    """One step of an alert's history: raised, acknowledged, assigned, closed, retracted."""
+
+    __tablename__ = "alert_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100), doc="user name, console:USER or system")
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")

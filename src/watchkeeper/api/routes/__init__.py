@@ -6,7 +6,14 @@ list it here, e.g.::
 
     from watchkeeper.api.routes import audit, auth, tokens, users, vessels
 
-    ROUTERS: list[APIRouter] = [auth.router, users.router, tokens.router, audit.router, vessels.router]
+    ROUTERS: list[APIRouter] = [
+    auth.router,
+    users.router,
+    tokens.router,
+    audit.router,
+    vessels.router,
+    alerts.router,
+]
 
 Every route states the roles it admits (`watchkeeper.api.access.allow`); the app
 refuses to build with one that does not. A route module may import `SettingsDep` from `watchkeeper.api.app` (the app's settings
@@ -18,9 +25,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from watchkeeper.api.routes import audit, auth, tokens, users, vessels
+from watchkeeper.api.routes import alerts, audit, auth, tokens, users, vessels
 
 __all__ = ["ROUTERS"]
 
 # Every router the application serves, in order; add each resource's router here.
-ROUTERS: list[APIRouter] = [auth.router, users.router, tokens.router, audit.router, vessels.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    users.router,
+    tokens.router,
+    audit.router,
+    vessels.router,
+    alerts.router,
+]
