@@ -42,6 +42,7 @@ from watchkeeper.records.models import Alert, AlertNote, User
 
 if TYPE_CHECKING:
     from watchkeeper.accounts.context import Accounts
+    from watchkeeper.detect.stream import Changes
     from watchkeeper.settings import Settings
 
 __all__ = [
@@ -180,6 +181,13 @@ class Alerts:
         if counts["raised"] or counts["updated"]:
             self.notifier.notify()
         return IngestCounts(retracted=retracted, **counts)
+
+    def apply(self, changes: Changes) -> IngestCounts:
+        """What one run of live detection changed: new and updated events raise or
+        update alerts, retracted ones retract theirs."""
+        counts = self.ingest(pl.concat([changes.new, changes.updated]))
+        self.retract(changes.retracted["event_id"].to_list())
+        return counts
 
     def retract(self, event_ids: Iterable[str]) -> int:
         """Mark the alerts of events that later data disproved; returns how many changed.
