@@ -95,9 +95,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.archive = Archive(settings.archive_dir)
     if getattr(app.state, "latest", None) is None:
         app.state.latest = LatestState.from_archive(app.state.archive)
-    node = LiveNode(
-        settings, app.state.archive, app.state.latest, on_events=app.state.alerts.apply
-    )
+    node = LiveNode(settings, app.state.archive, app.state.latest, on_events=app.state.alerts.apply)
     try:
         await node.start()
         yield

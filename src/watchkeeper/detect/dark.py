@@ -3,9 +3,11 @@
 Each sensor plot is compared with where the vessels heard on AIS were at that
 minute (interpolated between their reports, when those are no more than twice
 `dark_gate_s` apart): one within `dark_gate_m` explains the plot. A sensor track whose plots are nearly all unexplained is a dark
-target. Only plots where AIS receivers hear all the time count (`covered_cell_hours`
-in every ten-minute slot of the hour): beyond their range, and at its fringe where
-a small boat's 2 W class B set is heard now and then, every vessel looks dark. The comparison runs per space-time cell with its neighbours, as the
+target. Only plots where AIS receivers hear all the time can be unexplained
+(`covered_cell_hours` in every ten-minute slot of the hour): beyond their range, and at
+its fringe where a small boat's 2 W class B set is heard now and then, every vessel
+looks dark. Any plot, though, can explain its track: a vessel heard once at the fringe
+is not dark. The comparison runs per space-time cell with its neighbours, as the
 cross-vessel detectors do: every plot meets only the vessels of its own and the
 eight neighbouring cells in the same minute.
 """
@@ -164,10 +166,13 @@ def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             on=["_cy", "_cx", "_h"],
             how="left",
         )
-        .filter(pl.col("_covered").fill_null(False))
+        .with_columns(pl.col("_covered").fill_null(False))
         .sort("contact_id", "ts")
     )
-    unexplained = (~pl.col("explained")).cast(pl.UInt32).cum_sum().over("contact_id")
+    # Only plots where AIS is heard all the time can be dark; any plot can be explained.
+    unexplained = (
+        (~pl.col("explained") & pl.col("_covered")).cast(pl.UInt32).cum_sum().over("contact_id")
+    )
     return (
         plots.with_columns(unexplained.alias("_unexplained"))
         .group_by("contact_id", maintain_order=True)

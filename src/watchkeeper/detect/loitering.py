@@ -4,7 +4,8 @@ Boats that wait off a beach for their passengers, or for a mother ship's signal,
 under 2 kn (Global Fishing Watch's loitering speed) where nothing keeps them: no
 fishing, no harbour (reports near land, or near an anchorage found in the data, are
 left out). The zones come from the node (`departure_coast`); without them
-this detector finds nothing. Night (local solar time 19:00-05:00) raises the score.
+this detector finds nothing. Night (local solar time 19:00-05:00) raises the score; a
+node may also require part of the spell to be at night (`loiter_min_night_share`).
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def loitering(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             pl.col("_zone").mode().first().alias("_zone"),
             pl.col("sog").median().alias("_sog"),
         )
-        .filter(pl.col("detected").is_not_null())
+        .filter(
+            pl.col("detected").is_not_null() & (pl.col("_night_share") >= t.loiter_min_night_share)
+        )
     )
     if events.is_empty():
         return finish_events(pl.DataFrame(), "loitering")

@@ -321,6 +321,15 @@ class Thresholds(BaseModel):
         description="Faster reports or silence within an idle spell that do not end it "
         "(a short move to hold position, a few lost class B reports).",
     )
+    loiter_min_night_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of the idle spell that must fall at night (local solar time "
+        "19:00-05:00) for it to count; 0 counts idling at any hour (night raises the score "
+        "either way). A node whose coast has many bathers and anglers by day may raise it; "
+        "on the simulator's central-med days 0.01-0.25 traded as much recall as precision.",
+    )
     loiter_min_shore_m: float = Field(
         default=1500.0,
         ge=0,

@@ -67,8 +67,10 @@ SEA_BEHAVIOURS: Final = (
     "position_spoofing",
 )
 
-#: Invalid MMSIs seen in real feeds: defaults, too few digits, unallocated MIDs.
-_BAD_MMSI: Final = (123456789, 1, 111111111, 987654321, 100000123, 800012345, 9999999)
+#: Invalid MMSIs seen in real feeds: defaults, too few digits, unallocated MIDs, an aid
+#: to navigation's series (99) on a boat. (987654321, once here, is valid: 98 + MID 765 is
+#: a craft associated with a Surinamese parent ship, ITU-R M.585.)
+_BAD_MMSI: Final = (123456789, 1, 111111111, 999999999, 100000123, 800012345, 9999999)
 
 
 @dataclass
