@@ -17,7 +17,7 @@ from watchkeeper.detect.events import events_table
 from watchkeeper.detect.inputs import from_archive, from_logs
 from watchkeeper.errors import InputError, WatchkeeperError
 from watchkeeper.geo.landmask import LandMask, land_mask
-from watchkeeper.geo.zones import ZoneSet, read_zones
+from watchkeeper.geo.zones import ZoneSet, read_default_zones, read_zones
 from watchkeeper.settings import Settings, load_settings
 from watchkeeper.sim.truth import read_truth
 
@@ -58,8 +58,14 @@ def detect(
     else:
         seen = from_archive(settings.archive_dir, start=since, end=until)
     positions = seen.positions
+    # Imported zones first, then this run's, then the computed defaults: the first
+    # zone containing a point is the one reported.
     zone_set = ZoneSet(
-        [*ZoneSet.load(settings.zones_dir).zones, *(z for p in zones or [] for z in read_zones(p))]
+        [
+            *ZoneSet.load(settings.zones_dir).zones,
+            *(z for p in zones or [] for z in read_zones(p)),
+            *read_default_zones(settings.geo_dir),
+        ]
     )
     events = run_detectors(
         positions, settings.detection, land=_land(settings), vessels=seen.vessels, zones=zone_set

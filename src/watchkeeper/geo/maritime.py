@@ -51,12 +51,11 @@ from shapely.geometry.base import BaseGeometry
 from watchkeeper.errors import ConfigError
 from watchkeeper.geo.aeqd import LocalProjection
 from watchkeeper.geo.coastline import LAND_FILE, Provenance, read_provenance
-from watchkeeper.geo.zones import Zone, zones_geojson
+from watchkeeper.geo.zones import DEFAULT_ZONES_FILE, Zone, zones_geojson
 
 __all__ = [
     "BLOCK_DEG",
     "CONTIGUOUS_ZONE_NM",
-    "DEFAULT_ZONES_FILE",
     "LAND_SIMPLIFY_M",
     "METRES_PER_NM",
     "TERRITORIAL_SEA_NM",
@@ -82,8 +81,6 @@ LAND_SIMPLIFY_M: Final = 100.0
 ZONE_SIMPLIFY_M: Final = 50.0
 #: Segments per quarter circle of the buffer's arcs: a chord's sagitta is ~27 m at 12 nm.
 _QUAD_SEGS: Final = 16
-#: The written file, in `geo_dir` beside `land.parquet`.
-DEFAULT_ZONES_FILE: Final = "default-zones.geojson"
 
 
 @dataclass(frozen=True, kw_only=True)

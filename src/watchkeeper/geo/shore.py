@@ -15,12 +15,15 @@ each measured (`tests/geo/test_shore.py`, figures in `docs/detection.md`):
   apart serves distances of 100 `s` and more (≤ 1 %), and the 100 m one the rest
   (≤ 50 m). Distances are measured on the WGS 84 ellipsoid (meridian and normal
   radii at the mid-latitude), not the sphere (~0.3 % better).
-* **Fast**: a grid of `GRID_CELLS_PER_DEG` cells a degree over the region holds that
-  exact distance at every cell centre, signed (negative inland near the coast, so it
-  runs straight through the shoreline), and a query interpolates it bilinearly: tens of
-  millions of points a second. Points whose interpolated distance is under
-  `EXACT_BELOW_M` (harbours, coasts, islets smaller than a cell) are answered by the
-  exact trees instead.
+* **Fast**: a grid of `GRID_CELLS_PER_DEG` cells a degree over the region holds, for
+  every cell centre near water, its nearest shore point; a query measures the distance
+  to the four shore points of the centres around it and keeps the least: millions of
+  points a second. Each of the four is at least as far as the true nearest, and one of
+  them is it, or a point just beside it, unless the coast turns sharply within a cell
+  (a bilinear interpolation of distances instead was off by up to 1.5 km on the lines
+  midway between two coasts, where the distance field folds). Points whose estimate is
+  under `EXACT_BELOW_M` (harbours, coasts, islets smaller than a cell) are answered by
+  the exact trees.
 
 Points on land are 0 m from shore (the land mask, `watchkeeper.geo.landmask`,
 decides); points outside the land file's region, and NaN, are NaN: the file does not
@@ -82,10 +85,10 @@ _LEVELS: Final = (
     (500.0, 50_000.0),
 )
 #: How far beyond the grid's estimate the exact search near the shore looks.
-_NEAR_SLACK_M: Final = 5_000.0
+_NEAR_SLACK_M: Final = 1_000.0
 _WGS84_A: Final = 6_378_137.0
 _WGS84_E2: Final = 6.694379990141317e-3
-_FORMAT: Final = 1
+_FORMAT: Final = 2
 
 
 class ShoreDistance:
@@ -98,7 +101,7 @@ class ShoreDistance:
         self,
         points: npt.NDArray[np.floating],
         land: LandMask,
-        grid: npt.NDArray[np.float32] | None = None,
+        grid: npt.NDArray[np.int32] | None = None,
     ) -> None:
         """Index `points` ((n, 2) lon, lat of the shoreline, in order); grid them if no `grid`."""
         if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
@@ -183,9 +186,10 @@ class ShoreDistance:
     ) -> npt.NDArray[np.float64]:
         """Exact distances of points the grid puts near the shore, searched near it only.
 
-        The grid is off by ~1 km at worst, so the fine tree is searched within the
-        estimate and `_NEAR_SLACK_M` more (a tight bound is what keeps it fast); points
-        with nothing there (none, in practice) go through `exact_m`.
+        The grid's estimate is the distance to a real shore point, so the nearest is no
+        farther: the fine tree is searched within it (and `_NEAR_SLACK_M` more, for the
+        points without an estimate); a tight bound is what keeps it fast. Points with
+        nothing there go through `exact_m`.
         """
         reach = float(np.max(np.maximum(estimate, 0.0))) + _NEAR_SLACK_M
         chord, index = self._fine.query(
@@ -205,23 +209,27 @@ class ShoreDistance:
         """
         la = np.asarray(lat, np.float64).ravel()
         lo = np.asarray(lon, np.float64).ravel()
+        return self._ellipsoidal_to(la, lo, self._nearest(la, lo))
+
+    def _nearest(
+        self, la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.intp]:
+        """Row in `points` of the nearest shore point (by the coarsest tree precise enough)."""
         q = unit_vectors(la, lo)
-        out = np.empty(la.size)
+        out = np.empty(la.size, np.intp)
         todo = np.arange(la.size)
         bound = np.inf
         for tree, kept, usable_from in self._coarse:
             chord, index = _query(tree, q[todo], bound)
             done = chord_to_m(chord) >= usable_from
-            out[todo[done]] = self._ellipsoidal_to(
-                la[todo[done]], lo[todo[done]], kept[index[done]]
-            )
+            out[todo[done]] = kept[index[done]]
             todo = todo[~done]
             # The nearest finer point is no farther than this coarse one (a subset), so
             # the finer search stops there: one bound for all, as scipy takes a scalar.
             bound = float(chord[~done].max()) * (1 + 1e-9) + 1e-12 if todo.size else 0.0
         if todo.size:
             _, index = _query(self._fine, q[todo], bound)
-            out[todo] = self._ellipsoidal_to(la[todo], lo[todo], index)
+            out[todo] = index
         return out
 
     def _ellipsoidal_to(
@@ -234,38 +242,40 @@ class ShoreDistance:
         point = self.points[index]
         return _ellipsoidal_m(lat, lon, point[:, 1], point[:, 0])
 
-    def _grid(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
-        """Signed exact distance at every cell centre near water (far inland: -inf)."""
+    def _grid(self, shape: tuple[int, int]) -> npt.NDArray[np.int32]:
+        """The nearest shore point of every cell centre near water (-1 far inland)."""
         k = GRID_CELLS_PER_DEG
         lat = self._lat0 + (np.arange(shape[0]) + 0.5) / k
         lon = self._lon0 + (np.arange(shape[1]) + 0.5) / k
         glat, glon = np.meshgrid(lat, lon, indexing="ij")
         land = self.land.is_land(glat, glon)
-        # Land centres two cells or less from water enter interpolations at sea.
-        coastal = land & binary_dilation(~land, iterations=2)
-        grid = np.full(shape, -np.inf, np.float32)
-        wet = ~land
-        grid[wet] = self.exact_m(glat[wet], glon[wet])
-        grid[coastal] = -self.exact_m(glat[coastal], glon[coastal])
+        # Land centres two cells or less from water are corners of cells at sea.
+        wanted = ~land | binary_dilation(~land, iterations=2)
+        grid = np.full(shape, -1, np.int32)
+        grid[wanted] = self._nearest(glat[wanted], glon[wanted])
         return grid
 
     def _interpolate(
         self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
-        """Bilinear interpolation between the four cell centres around each point."""
+        """Distance to the nearest of the four shore points the cell's corners lead to.
+
+        Each is at least as far as the true nearest, and one of them is (nearly) it
+        unless the coast bends sharply within a cell; -inf where a corner has none
+        (sends the point to the exact trees).
+        """
         k = GRID_CELLS_PER_DEG
         rows, cols = self.grid.shape
         fy = np.clip((lat - self._lat0) * k - 0.5, 0.0, rows - 1.0)
         fx = np.clip((lon - self._lon0) * k - 0.5, 0.0, cols - 1.0)
         iy = np.minimum(fy.astype(np.int64), rows - 2)
         ix = np.minimum(fx.astype(np.int64), cols - 2)
-        ty, tx = fy - iy, fx - ix
-        g = self.grid
-        top = g[iy + 1, ix] * (1 - tx) + g[iy + 1, ix + 1] * tx
-        bottom = g[iy, ix] * (1 - tx) + g[iy, ix + 1] * tx
-        with np.errstate(invalid="ignore"):  # -inf * 0 where a far-inland corner has no weight
-            value = np.asarray(bottom * (1 - ty) + top * ty, np.float64)
-        return np.where(np.isnan(value), -np.inf, value)
+        best = np.full(lat.size, np.inf)
+        for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            index = self.grid[iy + dy, ix + dx]
+            metres = self._ellipsoidal_to(lat, lon, np.maximum(index, 0))
+            best = np.minimum(best, np.where(index >= 0, metres, -np.inf))
+        return best
 
 
 def build_shore(geo_dir: Path) -> Path:
