@@ -30,11 +30,13 @@ DEB_TEST_PACKAGES := postgresql
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 GEO_DIR := $(VENV)/share/watchkeeper/geo
 LAND := $(GEO_DIR)/land.parquet
+# Derived from the land polygons: default 12/24 nm zones and the distance-to-shore grid.
+DERIVED := $(GEO_DIR)/default-zones.geojson $(GEO_DIR)/shore.npz
 
 .PHONY: install
 install: $(UV) debs ## install Debian packages, the locked dependencies and derived geography into .venv/
 	@$(UV) sync --frozen --quiet --group bench
-	@$(MAKE) --no-print-directory $(LAND)
+	@$(MAKE) --no-print-directory $(LAND) $(DERIVED)
 
 # $(call apt,PACKAGES): install the Debian packages that are missing.
 define apt
@@ -52,10 +54,15 @@ debs: ## install the Debian packages the node needs (skipped when present)
 test-debs: ## install the Debian packages the tests need (skipped when present)
 	$(call apt,$(DEB_TEST_PACKAGES))
 
-# GSHHG land polygons, built once when missing (~5 s, ~9 MB; see src/watchkeeper/geo/coastline.py).
+# GSHHG land polygons, built once when missing (~5 s, ~9 MB; see src/watchkeeper/geo/coastline.py),
+# then what derives from them (~45 s, ~33 MB: geo/maritime.py and geo/shore.py).
 # Rebuild with `rm $(LAND)` and `make install`, or `watchkeeper geo build`.
 $(LAND):
 	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(GEO_DIR) $(BIN)/watchkeeper geo build
+
+# Installs whose land file predates them (or is newer) get them on their own.
+$(DERIVED) &: $(LAND)
+	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(GEO_DIR) $(BIN)/watchkeeper geo derive
 
 .PHONY: run
 run: install ## start a demo node on http://127.0.0.1:8000 with the central-med scenario playing live

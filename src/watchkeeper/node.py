@@ -138,7 +138,7 @@ class LiveNode:
         detector = StreamingDetector(
             self.settings.detection,
             land=land_mask_if_built(self.settings.geo_dir),
-            zones=ZoneSet.load(self.settings.zones_dir),
+            zones=ZoneSet.load(self.settings.zones_dir, geo_dir=self.settings.geo_dir),
             horizon=horizon,
         )
         recent = read_archive(self.archive, start=datetime.now(UTC) - horizon)

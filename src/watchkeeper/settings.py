@@ -185,6 +185,14 @@ class Settings(BaseSettings):
             "`land.parquet`); `watchkeeper geo build` writes it, `make install` runs that."
         ),
     )
+    ports_file: Path | None = Field(
+        default=None,
+        description=(
+            "World Port Index CSV (NGA Pub. 150, `UpdatedPub150.csv`) the node reads its "
+            "ports from, at run time. Unset: `../shared/data/geo/ports/nga-wpi/UpdatedPub150.csv` "
+            "beside the working directory or the checkout, if there; no file: no ports."
+        ),
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -298,10 +306,10 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("data_dir", "geo_dir", mode="after")
+    @field_validator("data_dir", "geo_dir", "ports_file", mode="after")
     @classmethod
-    def _expand_user(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand_user(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser()
 
     @field_validator("tcp_feeds", mode="before")
     @classmethod

@@ -24,6 +24,8 @@ from watchkeeper.geo.coastline import (
     read_provenance,
 )
 from watchkeeper.geo.landmask import LandMask, land_mask
+from watchkeeper.geo.shore import SHORE_FILE
+from watchkeeper.geo.zones import DEFAULT_ZONES_FILE
 from watchkeeper.settings import load_settings
 
 #: (lat, lon) well inside each place, as GSHHG full resolution draws it.
@@ -183,7 +185,10 @@ def test_geo_build_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.output
     assert "polygons" in result.stdout
     assert "GSHHG 2.3.7" in result.stdout
-    assert [p.name for p in geo_dir.iterdir()] == [LAND_FILE]  # no temporary file left
+    # Land, then what derives from it; no temporary file left.
+    assert sorted(p.name for p in geo_dir.iterdir()) == sorted(
+        [LAND_FILE, DEFAULT_ZONES_FILE, SHORE_FILE]
+    )
     assert list(work.iterdir()) == []  # nor GMT's gmt.history
     small = LandMask.load(geo_dir)
     assert small.region == (12.0, 13.0, 35.0, 36.0)

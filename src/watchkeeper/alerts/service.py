@@ -139,7 +139,7 @@ class Alerts:
             db=accounts.db,
             audit=accounts.audit,
             rules=tuple(settings.alert_rules),
-            zones=ZoneSet.load(settings.zones_dir),
+            zones=ZoneSet.load(settings.zones_dir, geo_dir=settings.geo_dir),
         )
 
     # -- from the detectors ------------------------------------------------------

@@ -18,7 +18,7 @@ from watchkeeper.detect.events import events_table
 from watchkeeper.detect.inputs import from_archive, from_logs
 from watchkeeper.errors import InputError
 from watchkeeper.geo.landmask import land_mask_if_built
-from watchkeeper.geo.zones import ZoneSet, read_zones
+from watchkeeper.geo.zones import ZoneSet, read_default_zones, read_zones
 from watchkeeper.sensors.contacts import read_contacts
 from watchkeeper.settings import load_settings
 from watchkeeper.sim.truth import read_truth
@@ -64,8 +64,14 @@ def detect(
     else:
         seen = from_archive(settings.archive_dir, start=since, end=until)
     positions = seen.positions
+    # Imported zones first, then this run's, then the computed defaults: the first
+    # zone containing a point is the one reported.
     zone_set = ZoneSet(
-        [*ZoneSet.load(settings.zones_dir).zones, *(z for p in zones or [] for z in read_zones(p))]
+        [
+            *ZoneSet.load(settings.zones_dir).zones,
+            *(z for p in zones or [] for z in read_zones(p)),
+            *read_default_zones(settings.geo_dir),
+        ]
     )
     plots = _contacts(contacts or [], since, until)
     events = run_detectors(

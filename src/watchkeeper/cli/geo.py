@@ -1,4 +1,4 @@
-"""`watchkeeper geo build`: derive the node's geography from GSHHG (needs GMT)."""
+"""`watchkeeper geo build|derive`: derive the node's geography from GSHHG (build needs GMT)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from watchkeeper.geo.coastline import (
     check_region,
     read_provenance,
 )
+from watchkeeper.geo.maritime import build_maritime_zones
+from watchkeeper.geo.shore import SHORE_FILE, build_shore
 from watchkeeper.settings import load_settings
 
-__all__ = ["app", "build"]
+__all__ = ["app", "build", "derive"]
 
 app = typer.Typer(help="Geography derived from real coastlines (GSHHG).", no_args_is_help=True)
 
@@ -49,7 +51,7 @@ def build(
         ),
     ] = _DEFAULT_REGION_TEXT,
 ) -> None:
-    """Build the land polygons (land.parquet) into the `geo_dir` setting's folder."""
+    """Build the land polygons (land.parquet), then what derives from them (see `derive`)."""
     box = _parse_region(region)
     settings = load_settings()
     began = time.perf_counter()
@@ -61,4 +63,23 @@ def build(
         f"at resolution {info.resolution}: {info.polygons:,} polygons, {info.vertices:,} "
         f"vertices in {info.tiles:,} 1° tiles; {path.stat().st_size / 1e6:.1f} MB "
         f"written to {path} in {seconds:.1f} s"
+    )
+    derive()
+
+
+@app.command()
+def derive() -> None:
+    """Compute the default 12/24 nm zones and the distance-to-shore grid from land.parquet."""
+    geo_dir = load_settings().geo_dir
+    zones = build_maritime_zones(geo_dir)
+    typer.echo(
+        f"default zones ({', '.join(z.kind for z in zones.zones)}): {zones.vertices:,} "
+        f"vertices, {zones.path.stat().st_size / 1e6:.1f} MB written to {zones.path} "
+        f"in {zones.seconds:.1f} s"
+    )
+    began = time.perf_counter()
+    shore = build_shore(geo_dir)
+    typer.echo(
+        f"distance to shore ({SHORE_FILE}): {shore.stat().st_size / 1e6:.1f} MB written to "
+        f"{shore} in {time.perf_counter() - began:.1f} s"
     )

@@ -11,7 +11,8 @@ import typer
 
 from watchkeeper.cli.console import console_actor, open_accounts
 from watchkeeper.errors import InputError
-from watchkeeper.geo.zones import ZoneSet, read_zones, zones_geojson
+from watchkeeper.geo.ports import load_ports
+from watchkeeper.geo.zones import DEFAULT_ZONES_FILE, ZoneSet, read_zones, zones_geojson
 from watchkeeper.settings import load_settings
 
 __all__ = ["app"]
@@ -61,11 +62,15 @@ def import_zones(
 
 @app.command("list")
 def list_zones() -> None:
-    """List the node's zones by kind."""
-    zones = ZoneSet.load(load_settings().zones_dir).zones
+    """List the node's zones by kind (imported and computed defaults), then its ports."""
+    settings = load_settings()
+    zones = ZoneSet.load(settings.zones_dir, geo_dir=settings.geo_dir).zones
     for zone in sorted(zones, key=lambda z: (z.kind, z.name)):
         typer.echo(
             f"{zone.kind:<18} {zone.name}  ({zone.authority or 'no authority'}; {zone.source or 'no source'})"
         )
     if not zones:
         typer.echo("no zones: import some with `watchkeeper zones import FILE.geojson`")
+    if not (settings.geo_dir / DEFAULT_ZONES_FILE).is_file():
+        typer.echo("no default zones: `watchkeeper geo derive` computes them (make install does)")
+    typer.echo(f"{'port':<18} {load_ports(settings.ports_file).note}")

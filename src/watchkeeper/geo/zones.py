@@ -3,7 +3,10 @@
 A zone file is a GeoJSON FeatureCollection (RFC 7946, WGS 84, [lon, lat]); each feature
 has a `kind`, a `name`, the `authority` that defines it and the `source` of its
 geometry. An administrator imports files (`watchkeeper zones import`); the node keeps
-them in `zones_dir`, one file per import, and reads them all.
+them in `zones_dir`, one file per import, and reads them all. The node also computes
+default zones itself (12 nm territorial sea, 12-24 nm contiguous zone from GSHHG:
+`watchkeeper.geo.maritime`) into `geo_dir/default-zones.geojson`; `ZoneSet.load` adds
+them after the imported ones, so where both cover a point an imported zone is found first.
 """
 
 from __future__ import annotations
@@ -21,7 +24,19 @@ from shapely.geometry.base import BaseGeometry
 
 from watchkeeper.errors import InputError
 
-__all__ = ["AREA_KINDS", "ZONE_KINDS", "Zone", "ZoneSet", "read_zones", "zones_geojson"]
+__all__ = [
+    "AREA_KINDS",
+    "DEFAULT_ZONES_FILE",
+    "ZONE_KINDS",
+    "Zone",
+    "ZoneSet",
+    "read_default_zones",
+    "read_zones",
+    "zones_geojson",
+]
+
+#: The computed default zones, in `geo_dir` beside `land.parquet`.
+DEFAULT_ZONES_FILE: Final = "default-zones.geojson"
 
 #: What a zone may be. Areas are polygons; a border is a line; a crossing point a point.
 AREA_KINDS: Final = (
@@ -99,6 +114,12 @@ def read_zones(path: Path) -> list[Zone]:
     return [_feature(path, i, feature) for i, feature in enumerate(features)]
 
 
+def read_default_zones(geo_dir: Path) -> list[Zone]:
+    """The computed default zones in `geo_dir` (`DEFAULT_ZONES_FILE`), none if not built."""
+    path = geo_dir / DEFAULT_ZONES_FILE
+    return read_zones(path) if path.is_file() else []
+
+
 def zones_geojson(zones: Iterable[Zone]) -> dict[str, Any]:
     """A FeatureCollection of zones (what `read_zones` reads back)."""
     return {
@@ -123,13 +144,21 @@ class ZoneSet:
     """All zones of a node, answering which zone of a kind contains many points at once."""
 
     def __init__(self, zones: Iterable[Zone]) -> None:
+        """Keep `zones` in order; their geometries are prepared for fast point tests."""
         self.zones = list(zones)
+        for zone in self.zones:
+            shapely.prepare(zone.geometry)
 
     @classmethod
-    def load(cls, directory: Path) -> ZoneSet:
-        """Every `*.geojson` in `directory` (none if it does not exist)."""
+    def load(cls, directory: Path, *, geo_dir: Path | None = None) -> ZoneSet:
+        """Every `*.geojson` in `directory` (none if it does not exist), then the defaults.
+
+        With `geo_dir`, the computed default zones there (`DEFAULT_ZONES_FILE`, written
+        by `watchkeeper geo build`) follow the imported ones, if that file exists.
+        """
         files = sorted(directory.glob("*.geojson")) if directory.is_dir() else []
-        return cls(zone for path in files for zone in read_zones(path))
+        imported = [zone for path in files for zone in read_zones(path)]
+        return cls([*imported, *(read_default_zones(geo_dir) if geo_dir else [])])
 
     def of_kind(self, kind: str) -> list[Zone]:
         return [z for z in self.zones if z.kind == kind]
