@@ -51,6 +51,7 @@ KNOT_M_S: Final = 1852.0 / 3600.0
 
 # Files of the work directory.
 NMEA, TRUTH, ZONES = "day.nmea", "truth.jsonl", "zones.geojson"
+CONTACTS_CSV, CONTACTS = "contacts.csv", "contacts.parquet"
 POSITIONS, VESSELS, SUBSET = "positions.parquet", "vessels.parquet", "loiter_input.parquet"
 
 
@@ -62,7 +63,7 @@ def simulate(work: Path, vessels: int, hours: float, seed: int) -> dict[str, Any
     from watchkeeper.geo.landmask import land_mask
     from watchkeeper.geo.zones import zones_geojson
     from watchkeeper.settings import load_settings
-    from watchkeeper.sim.coasts import coast_zones
+    from watchkeeper.sim.coasts import scenario_zones
     from watchkeeper.sim.output import write_run
     from watchkeeper.sim.scenario import load_scenario
     from watchkeeper.sim.simulate import Simulation, parse_start
@@ -71,13 +72,14 @@ def simulate(work: Path, vessels: int, hours: float, seed: int) -> dict[str, Any
     sc = load_scenario(SCENARIO)
     mask = land_mask(load_settings().geo_dir)
     sim = Simulation(sc, parse_start(START), hours, vessels, seed, mask.is_land)
-    summary = write_run(sim, work / NMEA, work / TRUTH)
-    (work / ZONES).write_text(json.dumps(zones_geojson(coast_zones(sc))), encoding="utf-8")
+    summary = write_run(sim, work / NMEA, work / TRUTH, work / CONTACTS_CSV)
+    (work / ZONES).write_text(json.dumps(zones_geojson(scenario_zones(sc))), encoding="utf-8")
     return {
         "simulate_s": round(time.perf_counter() - t, 1),
         "sentences": summary.sentences,
         "nmea_mb": round((work / NMEA).stat().st_size / 1e6, 1),
         "truth_events": summary.truth,
+        "contacts": summary.contacts,
     }
 
 
@@ -88,6 +90,7 @@ def decode(work: Path) -> dict[str, Any]:
 
     from watchkeeper.detect.inputs import from_logs
     from watchkeeper.detect.tracks import vessel_tracks
+    from watchkeeper.sensors.contacts import read_contacts
 
     with (work / NMEA).open("rb") as log:
         head = log.read(1 << 20)
@@ -98,6 +101,7 @@ def decode(work: Path) -> dict[str, Any]:
     decode_s = time.perf_counter() - t
     seen.positions.write_parquet(work / POSITIONS)
     seen.vessels.write_parquet(work / VESSELS)
+    pl.from_arrow(read_contacts(work / CONTACTS_CSV).contacts).write_parquet(work / CONTACTS)
     zones = _zones(work)
     tracks = vessel_tracks(seen.positions)
     inside = zones.containing("departure_coast", tracks["lat"].to_numpy(), tracks["lon"].to_numpy())
@@ -151,18 +155,23 @@ def _vm_kb(field: str) -> int:
 
 
 def _context(work: Path) -> tuple[Any, Any, Any]:
-    """Positions, vessels and the detectors' `Context` (land mask, vessels, zones)."""
+    """Positions, vessels and the detectors' `Context` (land mask, vessels, zones, contacts)."""
     import polars as pl
 
     from watchkeeper.detect.context import Context
+    from watchkeeper.detect.dark import contact_tracks
     from watchkeeper.detect.thresholds import Thresholds
     from watchkeeper.geo.landmask import LandMask
+    from watchkeeper.geo.shore import shore_distance_if_built
     from watchkeeper.settings import load_settings
 
     positions = pl.read_parquet(work / POSITIONS)
     vessels = pl.read_parquet(work / VESSELS)
     land = LandMask.load(load_settings().geo_dir)
-    return positions, vessels, Context(Thresholds(), land, vessels, _zones(work))
+    contacts = contact_tracks(pl.read_parquet(work / CONTACTS))
+    shore = shore_distance_if_built(load_settings().geo_dir)
+    context = Context(Thresholds(), land, vessels, _zones(work), contacts, shore)
+    return positions, vessels, context
 
 
 def _events(frame: Any) -> list[dict[str, Any]]:
@@ -182,7 +191,15 @@ def child_detect(work: Path) -> dict[str, Any]:
     load_s = time.perf_counter() - t
     ready_kb = _vm_kb("VmHWM")
     t = time.perf_counter()
-    events = detect(positions, ctx.thresholds, land=ctx.land, vessels=vessels, zones=ctx.zones)
+    events = detect(
+        positions,
+        ctx.thresholds,
+        land=ctx.land,
+        vessels=vessels,
+        zones=ctx.zones,
+        contacts=ctx.contacts,
+        shore=ctx.shore,
+    )
     detect_s = time.perf_counter() - t
     counts = dict(events.group_by("type").len().sort("type").iter_rows())
     return {
@@ -198,7 +215,8 @@ def child_detectors(work: Path, repeat: int) -> dict[str, Any]:
     """`vessel_tracks` and each detector alone (best of `repeat`), and `loitering` on the subset."""
     import polars as pl
 
-    from watchkeeper.detect.engine import ACROSS_VESSELS, PER_VESSEL
+    from watchkeeper.detect.context import Context
+    from watchkeeper.detect.engine import ACROSS_VESSELS, PER_CONTACT, PER_VESSEL
     from watchkeeper.detect.loitering import loitering
     from watchkeeper.detect.tracks import vessel_tracks
 
@@ -207,19 +225,24 @@ def child_detectors(work: Path, repeat: int) -> dict[str, Any]:
     seconds: dict[str, float] = {}
     found: dict[str, Any] = {}
 
-    def timed(name: str, fn: Any, *args: Any) -> Any:
+    def timed(name: str, call: Any) -> Any:
         best, out = float("inf"), None
         for _ in range(repeat):
             t = time.perf_counter()
-            out = fn(*args)
+            out = call()
             best = min(best, time.perf_counter() - t)
         seconds[name] = best
         return out
 
-    tracks = timed("vessel_tracks", vessel_tracks, positions)
-    for name, fn in {**PER_VESSEL, **ACROSS_VESSELS}.items():
-        found[name] = timed(name, fn, tracks, ctx)
-    on_subset = timed("loitering_on_subset", loitering, subset, ctx)
+    tracks = timed("vessel_tracks", lambda: vessel_tracks(positions))
+
+    def fresh() -> Context:
+        """Each run pays for the tables it shares with other detectors (no cache)."""
+        return Context(ctx.thresholds, ctx.land, ctx.vessels, ctx.zones, ctx.contacts, ctx.shore)
+
+    for name, fn in {**PER_VESSEL, **PER_CONTACT, **ACROSS_VESSELS}.items():
+        found[name] = timed(name, lambda fn=fn: fn(tracks, fresh()))
+    on_subset = timed("loitering_on_subset", lambda: loitering(subset, fresh()))
     return {
         "seconds": seconds,
         "events": {name: frame.height for name, frame in found.items()},

@@ -26,6 +26,7 @@ from watchkeeper.detect.inputs import read_archive
 from watchkeeper.detect.stream import Changes, StreamingDetector
 from watchkeeper.errors import ConfigError
 from watchkeeper.geo.landmask import land_mask_if_built
+from watchkeeper.geo.shore import shore_distance_if_built
 from watchkeeper.geo.zones import ZoneSet
 from watchkeeper.settings import Settings
 from watchkeeper.tracks.archive import Archive
@@ -138,6 +139,7 @@ class LiveNode:
         detector = StreamingDetector(
             self.settings.detection,
             land=land_mask_if_built(self.settings.geo_dir),
+            shore=shore_distance_if_built(self.settings.geo_dir),
             zones=ZoneSet.load(self.settings.zones_dir, geo_dir=self.settings.geo_dir),
             horizon=horizon,
         )

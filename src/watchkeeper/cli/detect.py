@@ -18,6 +18,7 @@ from watchkeeper.detect.events import events_table
 from watchkeeper.detect.inputs import from_archive, from_logs
 from watchkeeper.errors import InputError
 from watchkeeper.geo.landmask import land_mask_if_built
+from watchkeeper.geo.shore import shore_distance_if_built
 from watchkeeper.geo.zones import ZoneSet, read_default_zones, read_zones
 from watchkeeper.sensors.contacts import read_contacts
 from watchkeeper.settings import load_settings
@@ -81,6 +82,7 @@ def detect(
         vessels=seen.vessels,
         zones=zone_set,
         contacts=plots,
+        shore=shore_distance_if_built(settings.geo_dir),
     )
     try:
         pq.write_table(events_table(events), output)

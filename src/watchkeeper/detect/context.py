@@ -10,6 +10,7 @@ import polars as pl
 
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.geo.landmask import LandMask
+from watchkeeper.geo.shore import ShoreDistance
 from watchkeeper.geo.zones import ZoneSet
 
 __all__ = ["Context"]
@@ -24,7 +25,8 @@ class Context:
     `land` is the node's GSHHG land mask (None: land checks are skipped); `vessels` the
     static and voyage reports (VESSELS columns) of the same period, if known; `zones`
     the node's zones (None or no zone of a kind: the detectors that need it find nothing);
-    `contacts` the sensor plots (`CONTACTS` columns, by track and time: `contact_tracks`).
+    `contacts` the sensor plots (`CONTACTS` columns, by track and time: `contact_tracks`);
+    `shore` the node's distance to shore (None: estimated from `land`).
     """
 
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -32,6 +34,7 @@ class Context:
     vessels: pl.DataFrame | None = None
     zones: ZoneSet | None = None
     contacts: pl.DataFrame | None = None
+    shore: ShoreDistance | None = None
     _shared: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def shared(self, name: str, tracks: pl.DataFrame, compute: Callable[[], T]) -> T:

@@ -29,6 +29,7 @@ from watchkeeper.detect.spoofing import identity_spoofing, position_spoofing
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.detect.tracks import vessel_tracks
 from watchkeeper.geo.landmask import LandMask
+from watchkeeper.geo.shore import ShoreDistance
 from watchkeeper.geo.zones import ZoneSet
 
 __all__ = ["ACROSS_VESSELS", "PER_CONTACT", "PER_VESSEL", "detect"]
@@ -67,16 +68,19 @@ def detect(
     vessels: pa.Table | pl.DataFrame | None = None,
     zones: ZoneSet | None = None,
     contacts: pa.Table | pl.DataFrame | None = None,
+    shore: ShoreDistance | None = None,
 ) -> pl.DataFrame:
     """Every event the detectors find in `positions`, most urgent first.
 
     `land` (the node's land mask) enables the on-land checks; `vessels` (static
     reports of the same period) the identity checks on names and IMO numbers;
-    `contacts` (sensor plots, `CONTACTS` columns) the dark-target and border checks.
+    `contacts` (sensor plots, `CONTACTS` columns) the dark-target and border checks;
+    `shore` (the node's distance to shore) exact distances where detectors ask how near
+    land a position is.
     """
     particulars = None if vessels is None else pl.DataFrame(vessels)
     plots = None if contacts is None else contact_tracks(pl.DataFrame(contacts))
-    context = Context(thresholds or Thresholds(), land, particulars, zones, plots)
+    context = Context(thresholds or Thresholds(), land, particulars, zones, plots, shore)
     tracks = vessel_tracks(positions)
     detectors = [*PER_VESSEL.values(), *PER_CONTACT.values(), *ACROSS_VESSELS.values()]
     found = [detector(tracks, context) for detector in detectors]

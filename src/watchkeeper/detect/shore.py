@@ -22,9 +22,14 @@ _STATIONARY_KN: Final = 0.5
 
 
 def near_land(context: Context, lat: np.ndarray, lon: np.ndarray, distance_m: float) -> np.ndarray:
-    """Whether land lies within `distance_m` of each point (sampled in 16 directions and
-    at half the distance), per the node's land mask; all False without one."""
-    if context.land is None or distance_m <= 0 or lat.size == 0:
+    """Whether land lies within `distance_m` of each point: from the node's distance to
+    shore, or else sampled on its land mask in 16 directions and at half the distance;
+    all False without either (and where both are unknown)."""
+    if distance_m <= 0 or lat.size == 0:
+        return np.zeros(lat.shape, dtype=np.bool_)
+    if context.shore is not None:
+        return np.asarray(context.shore.distance_to_shore_m(lat, lon) <= distance_m)
+    if context.land is None:
         return np.zeros(lat.shape, dtype=np.bool_)
     found = context.land.is_land(lat, lon)
     for fraction in (0.5, 1.0):

@@ -31,6 +31,7 @@ from watchkeeper.detect.engine import detect
 from watchkeeper.detect.events import EVENT_COLUMNS, empty_events, rank
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.geo.landmask import LandMask
+from watchkeeper.geo.shore import ShoreDistance
 from watchkeeper.geo.zones import ZoneSet
 
 __all__ = ["DEFAULT_HORIZON", "Changes", "StreamingDetector"]
@@ -81,11 +82,13 @@ class StreamingDetector:
         *,
         land: LandMask | None = None,
         zones: ZoneSet | None = None,
+        shore: ShoreDistance | None = None,
         horizon: timedelta = DEFAULT_HORIZON,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.land = land
         self.zones = zones
+        self.shore = shore
         self.horizon = horizon
         self._lock = threading.Lock()
         self._pending: dict[str, list[pl.DataFrame]] = {
@@ -138,6 +141,7 @@ class StreamingDetector:
             vessels=self._window["vessels"],
             zones=self.zones,
             contacts=self._window["contacts"],
+            shore=self.shore,
         )
         return self._reconcile(found, window_start)
 

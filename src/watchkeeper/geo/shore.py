@@ -37,6 +37,7 @@ is rebuilt on load).
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import uuid
@@ -66,6 +67,7 @@ __all__ = [
     "build_shore",
     "distance_to_shore_m",
     "shore_distance",
+    "shore_distance_if_built",
 ]
 
 SHORE_FILE: Final = "shore.npz"
@@ -294,6 +296,23 @@ def distance_to_shore_m(
 def shore_distance(geo_dir: Path) -> ShoreDistance:
     """The shore distance of `geo_dir`, loaded once per process (it is read-only)."""
     return ShoreDistance.load(geo_dir)
+
+
+def shore_distance_if_built(geo_dir: Path) -> ShoreDistance | None:
+    """`shore_distance` when `watchkeeper geo build` has cached it, else None with a
+    warning (detectors then sample the land mask around each point instead)."""
+    if not (geo_dir / SHORE_FILE).is_file():
+        logging.getLogger(__name__).warning(
+            "no %s in %s: run `watchkeeper geo derive`; distances to shore are estimated",
+            SHORE_FILE,
+            geo_dir,
+        )
+        return None
+    try:
+        return shore_distance(geo_dir)
+    except ConfigError as exc:
+        logging.getLogger(__name__).warning("distances to shore are estimated (%s)", exc)
+        return None
 
 
 # --------------------------------------------------------------------------- internals
