@@ -165,3 +165,15 @@ def test_truth_matching_is_by_vessel_and_overlap(detect_bench: ModuleType) -> No
         {"mmsi": [1], "start": "2026-07-15T05:00:00+00:00", "end": "2026-07-15T06:00:00+00:00"},
     ]
     assert detect_bench.recovered(truth, found) == (1, 1)
+
+
+def test_detection_quality_is_scored_per_type_over_days(tmp_path: Path) -> None:
+    quality = _import("benchmarks.detect_quality")
+    day = quality.one_day("tunisia-libya-land", 3, 0, 6, tmp_path)
+    assert day["positions"] == 0  # the land scenario has no vessels, only sensor contacts
+    crossings = day["types"]["border_crossing"]
+    assert crossings["truth"] >= 1
+    summary = quality.summarise([day, day])
+    assert summary["border_crossing"]["truth"] == 2 * crossings["truth"]
+    assert 0 <= summary["border_crossing"]["f1"] <= 1
+    assert "border_crossing" in quality.table(summary)

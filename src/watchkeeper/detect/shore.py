@@ -42,7 +42,10 @@ def near_land(context: Context, lat: np.ndarray, lon: np.ndarray, distance_m: fl
 
 
 def near_land_rows(context: Context, frame: pl.DataFrame, distance_m: float) -> np.ndarray:
-    """`near_land` for each row of `frame` (lat, lon), judged once per 0.01-degree cell."""
+    """`near_land` for each row of `frame` (lat, lon): exact with the node's distance to
+    shore, else judged once per 0.01-degree cell on the land mask."""
+    if context.shore is not None:
+        return near_land(context, frame["lat"].to_numpy(), frame["lon"].to_numpy(), distance_m)
     cells = frame.select(
         (pl.col("lat") / _CELL_DEG).floor().cast(pl.Int32).alias("_cy"),
         (pl.col("lon") / _CELL_DEG).floor().cast(pl.Int32).alias("_cx"),

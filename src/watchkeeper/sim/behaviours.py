@@ -35,7 +35,15 @@ from watchkeeper.sim.legs import NM, LegBuilder, Legs, distance_m, offset, split
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.receivers import Stations
 from watchkeeper.sim.scenario import Scenario
-from watchkeeper.sim.traffic import FISHING, HOUR, MINUTE, NOT_UNDER_COMMAND, SART_ACTIVE, UNDER_WAY
+from watchkeeper.sim.traffic import (
+    FISHING,
+    HOUR,
+    MINUTE,
+    MOORED,
+    NOT_UNDER_COMMAND,
+    SART_ACTIVE,
+    UNDER_WAY,
+)
 from watchkeeper.sim.transmit import Overrides
 from watchkeeper.sim.truth import TruthEvent
 from watchkeeper.sim.water import (
@@ -361,6 +369,9 @@ class Injector:
         status = NOT_UNDER_COMMAND if with_heading else UNDER_WAY
         self.builder.timed(mover, dlat, dlon, times, status, np.array(heading_offs, np.float32))
         t_end = times[-1]
+        # Found: a patrol takes it in tow to the landing coast it was making for.
+        towed = self._voyage(mover, dlat[-1], dlon[-1], lat1, lon1, t_end, 5.0)
+        self.builder.stay(mover, lat1, lon1, towed, towed + HOUR, MOORED)
         self.truth.append(
             TruthEvent(
                 "drift",
