@@ -83,8 +83,11 @@ def test_drift_with_heading_follows_dmas_rule() -> None:
     assert event["distress"]
     evidence = json.loads(event["evidence"])
     assert evidence["variant"] == "heading"
-    # Raised once both 10 minutes and 500 m are behind it.
-    assert T0 + timedelta(minutes=10) <= event["detected"] <= T0 + timedelta(minutes=11)
+    # Raised (life first) at half DMA's rule; confirmed once 10 minutes and 500 m are behind it.
+    assert T0 + timedelta(minutes=5) <= event["detected"] <= T0 + timedelta(minutes=6)
+    assert evidence["confirmed"] is True
+    confirmed_at = datetime.fromisoformat(evidence["confirmed_at"].replace("Z", "+00:00"))
+    assert T0 + timedelta(minutes=10) <= confirmed_at <= T0 + timedelta(minutes=11)
 
 
 @pytest.mark.parametrize(
@@ -102,11 +105,22 @@ def test_no_drift_outside_the_rule(sog: float, heading: int) -> None:
     assert events_of(rows, "drift").is_empty()
 
 
-def test_no_drift_under_ten_minutes() -> None:
-    seconds = [i * 30.0 for i in range(18)]  # 8.5 minutes
+def test_a_drift_that_stops_short_of_ten_minutes_is_no_drift() -> None:
+    seconds = [i * 30.0 for i in range(28)]  # 8.5 minutes adrift, then 5 under way again
     n = len(seconds)
-    rows = track(247000001, seconds, sog=[1.8] * n, cog=[90.0] * n, heading=[10] * n)
+    adrift = [10] * 18 + [90] * 10
+    rows = track(247000001, seconds, sog=[1.8] * n, cog=[90.0] * n, heading=adrift)
     assert events_of(rows, "drift").is_empty()
+
+
+def test_a_drift_still_going_when_the_data_ends_is_raised_unconfirmed() -> None:
+    seconds = [i * 30.0 for i in range(14)]  # 6.5 minutes adrift so far
+    n = len(seconds)
+    lon = [12.0 + 0.00001 * s for s in seconds]
+    rows = track(247000001, seconds, lon=lon, sog=[1.8] * n, cog=[90.0] * n, heading=[10] * n)
+    [event] = events_of(rows, "drift").to_dicts()
+    assert json.loads(event["evidence"])["confirmed"] is False
+    assert event["score"] == pytest.approx(0.5)
 
 
 def test_small_craft_without_heading_drift_on_a_steady_course_but_not_fishing() -> None:

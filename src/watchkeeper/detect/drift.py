@@ -2,7 +2,11 @@
 along without a heading. Distress: a drifting boat has lost its engine or its crew.
 
 With a heading, DMA AisAbnormal's rule: speed over ground 1-5 kn and course over ground
-more than 45 degrees off the heading, held for 10 minutes over more than 500 m. Small
+more than 45 degrees off the heading, held for 10 minutes over more than 500 m. Life
+first: the event is raised when the rule has held for `drift_early_share` of that time
+and distance (a boat in distress cannot wait ten minutes for a watch officer), and
+marked `confirmed` when the whole rule holds; a drift that stops short is no event
+(the live node retracts it), one still going when the data ends stays, unconfirmed. Small
 craft often send no heading (class B sets without a compass); for them the evidence is
 a slow, steady course held for longer (see `Thresholds.drift_no_heading_*`), outside
 the fishing and anchored statuses that explain slow motion.
@@ -78,37 +82,58 @@ def _episodes(
         elapsed.alias("_elapsed_s"),
         pl.col("cog").radians().sin().alias("_s"),
         pl.col("cog").radians().cos().alias("_c"),
+        pl.int_range(1, pl.len() + 1).over("episode").alias("_n"),
     )
-    enough = (pl.col("_elapsed_s") >= min_duration_s) & (
-        pl.col("_drifted_m") > thresholds.drift_min_distance_m
-    )
+    share = thresholds.drift_early_share
+
+    def held(fraction: float) -> pl.Expr:
+        return (
+            (pl.col("_elapsed_s") >= fraction * min_duration_s)
+            & (pl.col("_drifted_m") > fraction * thresholds.drift_min_distance_m)
+            & (pl.col("_n") >= min_reports)
+        )
+
     # Circular standard deviation of the course, degrees: sqrt(-2 ln R).
     resultant = (pl.col("_s").mean() ** 2 + pl.col("_c").mean() ** 2).sqrt().clip(1e-9, 1.0)
     spread = ((-2 * resultant.log()).sqrt()).degrees()
-    events = found.group_by("episode").agg(
-        pl.col("mmsi").first().cast(pl.Int32).alias("_mmsi"),
-        pl.col("ts").first().alias("start"),
-        pl.col("ts").last().alias("end"),
-        pl.col("ts").filter(enough).first().alias("detected"),
-        pl.col("lat").first(),
-        pl.col("lon").first(),
-        pl.col("_elapsed_s").max().alias("_duration_s"),
-        pl.col("_drifted_m").max().alias("_drifted_m"),
-        spread.alias("_cog_spread"),
-        pl.col("sog").median().alias("_sog"),
-        pl.len().alias("_reports"),
+    last_heard = tracks.group_by("mmsi").agg(pl.col("ts").max().alias("_last_heard"))
+    events = (
+        found.group_by("episode")
+        .agg(
+            pl.col("mmsi").first().alias("mmsi"),
+            pl.col("ts").first().alias("start"),
+            pl.col("ts").last().alias("end"),
+            pl.col("ts").filter(held(share)).first().alias("detected"),
+            pl.col("ts").filter(held(1.0)).first().alias("_confirmed_at"),
+            pl.col("lat").first(),
+            pl.col("lon").first(),
+            pl.col("_elapsed_s").max().alias("_duration_s"),
+            pl.col("_drifted_m").max().alias("_drifted_m"),
+            spread.alias("_cog_spread"),
+            pl.col("sog").median().alias("_sog"),
+            pl.len().alias("_reports"),
+        )
+        .join(last_heard, on="mmsi")
     )
-    events = events.filter(pl.col("detected").is_not_null())
+    # Raised early (life first); kept if the full rule came to hold, or while the drift
+    # is still going on when the data ends; one that stopped short was no drift.
+    ongoing = pl.col("end") >= pl.col("_last_heard")
+    events = events.filter(
+        pl.col("detected").is_not_null() & (pl.col("_confirmed_at").is_not_null() | ongoing)
+    )
     if variant == "no_heading":
         events = events.filter(
             pl.col("_cog_spread") < thresholds.drift_no_heading_max_cog_spread_deg
         )
     longer = (pl.col("_duration_s") / (6 * min_duration_s)).clip(0.0, 1.0)
+    confirmed = pl.col("_confirmed_at").is_not_null()
     return events.with_columns(
-        pl.concat_list("_mmsi").alias("mmsi"),
-        (0.6 + 0.4 * longer).alias("score"),
+        pl.concat_list(pl.col("mmsi").cast(pl.Int32)).alias("mmsi"),
+        pl.when(confirmed).then(0.6 + 0.4 * longer).otherwise(0.5).alias("score"),
         pl.struct(
             pl.lit(variant).alias("variant"),
+            confirmed.alias("confirmed"),
+            pl.col("_confirmed_at").alias("confirmed_at"),
             pl.col("_duration_s").round(0).alias("duration_s"),
             pl.col("_drifted_m").round(0).alias("drifted_m"),
             pl.col("_sog").round(2).alias("median_sog"),

@@ -51,6 +51,16 @@ class Thresholds(BaseModel):
         ge=0,
         description="How far the vessel must drift. Source: DMA AisAbnormal DriftAnalysis, OBSERVATION_DISTANCE_METERS 500.",
     )
+    drift_early_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="The drift event is raised once the rule has held for this share of "
+        "its duration and distance (with `drift_no_heading_min_reports`), and confirmed "
+        "when it holds in full: people in distress come first, and waiting out DMA's ten "
+        "minutes and 500 m at 1-2 kn puts the alert 10-14 minutes after the engine "
+        "stopped. A drift that stops short of the full rule is dropped.",
+    )
     drift_max_interruption_s: float = Field(
         default=400.0,
         ge=0,
