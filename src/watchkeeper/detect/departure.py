@@ -2,14 +2,16 @@
 
 Two ways to see one:
 
-* on AIS, a vessel (not a patrol, SAR or harbour craft) heard close to the shore of a `departure_coast` zone (within
-  `departure_max_shore_m` of land, not in a harbour or anchorage found in the data)
-  that then leaves the zone for the open sea (its first report outside the zone is at
-  least `departure_min_offshore_m` from land) within `departure_max_hours`;
-* on sensors, a dark track (as `dark_target` finds them) of a boat
-  under way whose course, run back for up to `departure_max_hours` at its speed,
-  leads to a departure coast it is moving away from: boats are rarely seen on the
-  beach, but radars and aircraft see them on the way.
+* on AIS, a vessel (not a patrol, SAR or harbour craft) heard close to the shore of a
+  `departure_coast` zone (within `departure_max_shore_m` of land, not in a harbour or
+  anchorage found in the data) that then leaves the zone for the open sea (its first
+  report outside the zone is at least `departure_min_offshore_m` from land) within
+  `departure_max_hours`;
+* on sensors, a dark track (as `dark_target` finds them) of a boat under way whose
+  course, run back for up to `departure_max_hours` at its speed, leads to a departure
+  coast it is moving away from, and, where the node marks landing coasts, run on,
+  leads to one: boats are rarely seen on the beach, but radars and aircraft see them
+  on the way.
 
 Night (local solar time 19:00-05:00) raises the score: crossings leave in the dark.
 """
@@ -169,6 +171,18 @@ def _from_sensors(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         chosen = hits & away & under_way
         from_coast[chosen] = i
         distance_deg[chosen] = d[chosen]
+    # Bound for a landing coast, when the node marks any: run the course on as far again.
+    landings = context.zones.of_kind("landing_coast")
+    if landings:
+        flat = lat1 + unit_n * 2 * back_deg
+        flon = lon1 + unit_e * 2 * back_deg / scale
+        ahead = shapely.linestrings(
+            np.stack([np.stack([lon1, flon], axis=1), np.stack([lat1, flat], axis=1)], axis=2)
+        )
+        bound = np.zeros(dark.height, dtype=np.bool_)
+        for zone in landings:
+            bound |= shapely.intersects(ahead, zone.geometry)
+        from_coast[~bound] = -1
     found = dark.with_columns(pl.Series("_coast", from_coast)).filter(pl.col("_coast") >= 0)
     if found.is_empty():
         return pl.DataFrame()
