@@ -99,7 +99,8 @@ def summarise(days: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         r = t["matched_truth"] / t["truth"] if t["truth"] else None
         t["precision"], t["recall"] = p, r
         t["f1"] = 2 * p * r / (p + r) if p is not None and r is not None and p + r else None
-        t["median_alert_min"] = statistics.median(t.pop("alerts")) / 60 if t["alerts"] else None
+        alerts = t.pop("alerts")
+        t["median_alert_min"] = statistics.median(alerts) / 60 if alerts else None
     return dict(sorted(total.items()))
 
 

@@ -93,8 +93,12 @@ def _episodes(
             & (pl.col("_n") >= min_reports)
         )
 
-    # Circular standard deviation of the course, degrees: sqrt(-2 ln R).
-    resultant = (pl.col("_s").mean() ** 2 + pl.col("_c").mean() ** 2).sqrt().clip(1e-9, 1.0)
+    # Circular standard deviation of the course over the observation period (the wind
+    # shifts over hours; what matters is that the boat went with it meanwhile), degrees:
+    # sqrt(-2 ln R).
+    window = pl.col("_elapsed_s") <= min_duration_s
+    s_mean, c_mean = pl.col("_s").filter(window).mean(), pl.col("_c").filter(window).mean()
+    resultant = (s_mean**2 + c_mean**2).sqrt().clip(1e-9, 1.0)
     spread = ((-2 * resultant.log()).sqrt()).degrees()
     last_heard = tracks.group_by("mmsi").agg(pl.col("ts").max().alias("_last_heard"))
     events = (

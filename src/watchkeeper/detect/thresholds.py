@@ -80,7 +80,8 @@ class Thresholds(BaseModel):
         default=30.0,
         gt=0,
         description="Small craft without heading: a drift keeps its course over ground "
-        "(downwind): the circular standard deviation of the course over the episode stays under this.",
+        "(downwind): the circular standard deviation of the course over its first "
+        "`drift_no_heading_min_duration_s` stays under this (over hours the wind shifts).",
     )
     drift_no_heading_min_duration_s: float = Field(
         default=600.0,
