@@ -186,3 +186,19 @@ def test_a_vessel_that_enters_and_leaves_has_an_ended_event() -> None:
     event = events.row(0, named=True)
     assert event["end"] is not None
     assert event["end"] - event["start"] > timedelta(minutes=60)
+
+
+def test_beyond_the_footprint_of_every_named_receiver_nothing_is_dark() -> None:
+    """Receivers named in the data (tag block `s:`) each hear a region; a boat just
+    outside it, in a grid cell where other vessels are heard, may carry AIS unheard."""
+    heard = []
+    for source, lat0, lon0 in (("rx-west", 35.50, 12.55), ("rx-east", 36.50, 13.50)):
+        for k, mmsi in enumerate((247000011, 247000012, 247000013)):
+            rows = sailing(mmsi + (100 if source == "rx-east" else 0), lat0, lon0 + 0.05 * k, 120)
+            heard += [{**row, "source": source} for row in rows]
+    # rx-west hears three ships heading north along 12.55, 12.60 and 12.65 E.
+    inside = [(35.55 + i * 0.0005, 12.575) for i in range(60)]  # between them
+    beyond = [(35.55 + i * 0.0005, 12.70) for i in range(60)]  # same grid cell, past the edge
+    contacts = make_contacts([*plots("RAD-1-0021", inside), *plots("RAD-1-0022", beyond)])
+    events = of_type(detect(make_positions(heard), contacts=contacts), "dark_target")
+    assert events["contact_id"].to_list() == [["RAD-1-0021"]]

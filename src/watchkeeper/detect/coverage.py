@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import polars as pl
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from watchkeeper.detect.context import Context
 
-__all__ = ["coverage_cell", "covered_cell_hours"]
+__all__ = ["coverage_cell", "covered_cell_hours", "heard_at", "reception_footprints"]
 
 _HOUR_MS: Final = 3_600_000
+_SLOT_MS: Final = 600_000
+_POINT_DEG: Final = 0.01  # positions rounded to ~1 km before their hull is drawn
+_MIN_REPORTS: Final = 50
 
 
 def coverage_cell(lat: pl.Expr, lon: pl.Expr, ms: pl.Expr, size: float) -> list[pl.Expr]:
@@ -50,3 +56,62 @@ def covered_cell_hours(
         .select("_cy", "_cx", "_h")
     )
     return heard.with_columns(pl.lit(True).alias("_covered"))
+
+
+def reception_footprints(tracks: pl.DataFrame, context: Context) -> list[BaseGeometry]:
+    """Where each shore receiver hears: the convex hull of the positions it forwarded.
+
+    A cell heard steadily (`covered_cell_hours`) may still straddle the edge of a
+    receiver's range, where a vessel at the near side is heard and one at the far side
+    never is. When the data names its receivers (`source`: a tag block's `s:`, a
+    station id), each steady one's footprint draws that edge. Receivers heard in fewer
+    than half of the ten-minute slots of their span are satellite passes (they hear
+    everything, briefly) and are left out. Empty when no receiver qualifies: then only
+    the cells say where AIS is heard.
+    """
+    return context.shared("footprints", tracks, lambda: _footprints(tracks))
+
+
+def _footprints(tracks: pl.DataFrame) -> list[BaseGeometry]:
+    if "source" not in tracks.columns or tracks.is_empty():
+        return []
+    slot = pl.col("ts").dt.epoch("ms") // _SLOT_MS
+    steady = (
+        tracks.filter(pl.col("source").is_not_null())
+        .group_by(pl.col("source").cast(pl.String))
+        .agg(
+            slot.n_unique().alias("_slots"),
+            ((slot.max() - slot.min()) + 1).alias("_span"),
+            pl.len().alias("_n"),
+        )
+        .filter((pl.col("_slots") >= 0.5 * pl.col("_span")) & (pl.col("_n") >= _MIN_REPORTS))
+    )
+    if steady.height < 2:  # one feed for everything says nothing about where it hears
+        return []
+    points = (
+        tracks.filter(pl.col("source").cast(pl.String).is_in(steady["source"].implode()))
+        .select(
+            pl.col("source").cast(pl.String),
+            (pl.col("lon") / _POINT_DEG).round().cast(pl.Int32).alias("_x"),
+            (pl.col("lat") / _POINT_DEG).round().cast(pl.Int32).alias("_y"),
+        )
+        .unique()
+        .sort("source")
+    )
+    hulls = []
+    for part in points.partition_by("source"):
+        xy = np.column_stack([part["_x"].to_numpy(), part["_y"].to_numpy()]) * _POINT_DEG
+        hull = shapely.convex_hull(shapely.multipoints(xy))
+        shapely.prepare(hull)
+        hulls.append(hull)
+    return hulls
+
+
+def heard_at(footprints: list[BaseGeometry], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Whether each point lies in some receiver's footprint (all True without footprints)."""
+    if not footprints:
+        return np.ones(lat.shape, dtype=np.bool_)
+    inside = np.zeros(lat.shape, dtype=np.bool_)
+    for hull in footprints:
+        inside |= shapely.contains_xy(hull, lon, lat) | shapely.intersects_xy(hull, lon, lat)
+    return inside

@@ -3,10 +3,11 @@
 Each sensor plot is compared with where the vessels heard on AIS were at that
 minute (interpolated between their reports, when those are no more than twice
 `dark_gate_s` apart): one within `dark_gate_m` explains the plot. A sensor track whose plots are nearly all unexplained is a dark
-target. Only plots where AIS receivers hear all the time can be unexplained
-(`covered_cell_hours` in every ten-minute slot of the hour): beyond their range, and at
-its fringe where a small boat's 2 W class B set is heard now and then, every vessel
-looks dark. Any plot, though, can explain its track: a vessel heard once at the fringe
+target. Only plots where AIS receivers hear can be unexplained: inside a receiver's
+footprint (`reception_footprints`, when the data names its receivers) in a cell heard
+that hour, or else in a cell heard all the hour long (`dark_coverage_min_slots`):
+beyond their range, and at its fringe where a small boat's 2 W class B set is heard
+now and then, every vessel looks dark. Any plot, though, can explain its track: a vessel heard once at the fringe
 is not dark. The comparison runs per space-time cell with its neighbours, as the
 cross-vessel detectors do: every plot meets only the vessels of its own and the
 eight neighbouring cells in the same minute.
@@ -19,7 +20,12 @@ from typing import Final
 import polars as pl
 
 from watchkeeper.detect.context import Context
-from watchkeeper.detect.coverage import coverage_cell, covered_cell_hours
+from watchkeeper.detect.coverage import (
+    coverage_cell,
+    covered_cell_hours,
+    heard_at,
+    reception_footprints,
+)
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.tracks import haversine_m
 
@@ -157,18 +163,24 @@ def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     plots = plots.filter(~pl.col("sensor").cast(pl.String).is_in(LAND_SENSORS))
     if plots.is_empty():
         return pl.DataFrame()
+    # Where receivers' footprints are known they draw the edge of reception, and a cell
+    # heard at all that hour shows they were working; else the cell must be heard all
+    # hour long (`dark_coverage_min_slots`), which keeps away from the edge.
+    footprints = reception_footprints(tracks, context)
+    min_slots = 1 if footprints else t.dark_coverage_min_slots
     ms = pl.col("ts").dt.epoch("ms")
     plots = (
         plots.with_columns(explained_plots(plots, tracks, context))
         .with_columns(*coverage_cell(pl.col("lat"), pl.col("lon"), ms, t.coverage_cell_deg))
         .join(
-            covered_cell_hours(tracks, context, t.dark_coverage_min_slots),
+            covered_cell_hours(tracks, context, min_slots),
             on=["_cy", "_cx", "_h"],
             how="left",
         )
         .with_columns(pl.col("_covered").fill_null(False))
-        .sort("contact_id", "ts")
     )
+    heard = heard_at(footprints, plots["lat"].to_numpy(), plots["lon"].to_numpy())
+    plots = plots.with_columns(pl.col("_covered") & pl.Series(heard)).sort("contact_id", "ts")
     # Only plots where AIS is heard all the time can be dark; any plot can be explained.
     unexplained = (
         (~pl.col("explained") & pl.col("_covered")).cast(pl.UInt32).cum_sum().over("contact_id")

@@ -21,7 +21,12 @@ import numpy as np
 import polars as pl
 
 from watchkeeper.detect.context import Context
-from watchkeeper.detect.coverage import coverage_cell, covered_cell_hours
+from watchkeeper.detect.coverage import (
+    coverage_cell,
+    covered_cell_hours,
+    heard_at,
+    reception_footprints,
+)
 from watchkeeper.detect.distress import BEACON_SERIES
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.shore import near_land_rows
@@ -135,9 +140,19 @@ def ais_gap(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     samples = (
         candidates.with_row_index("_gap")
         .join(steps, how="cross")
-        .with_columns(*coverage_cell(lat, lon, at, t.coverage_cell_deg))
+        .with_columns(
+            *coverage_cell(lat, lon, at, t.coverage_cell_deg),
+            lat.alias("_sample_lat"),
+            lon.alias("_sample_lon"),
+        )
         .join(covered_cell_hours(tracks, context), on=["_cy", "_cx", "_h"], how="left")
     )
+    heard = heard_at(
+        reception_footprints(tracks, context),
+        samples["_sample_lat"].to_numpy(),
+        samples["_sample_lon"].to_numpy(),
+    )
+    samples = samples.with_columns(pl.col("_covered").fill_null(False) & pl.Series(heard))
     covered = samples.group_by("_gap").agg(
         pl.col("_covered").fill_null(False).mean().alias("_share")
     )

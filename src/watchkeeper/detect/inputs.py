@@ -35,6 +35,7 @@ POSITION_COLUMNS: Final = (
     "heading",
     "nav_status",
     "msg_type",
+    "source",
 )
 VESSEL_COLUMNS: Final = ("mmsi", "ts", "imo", "callsign", "name", "ship_type")
 

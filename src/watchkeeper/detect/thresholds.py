@@ -381,10 +381,11 @@ class Thresholds(BaseModel):
         default=6,
         ge=1,
         le=6,
-        description="Ten-minute slots of an hour in which a cell must have AIS reports for "
-        "a plot in it to count: a dark-target claim needs reception all the time, not at "
-        "the fringe of range where vessels with AIS are heard now and then (measured on "
-        "the simulator's central-med run: 4 slots doubled the false alarms, off Libya).",
+        description="When the data does not name its receivers: ten-minute slots of an "
+        "hour in which a cell must have AIS reports for a plot in it to count. A dark-target "
+        "claim needs reception all the time, not at the fringe of range where vessels with "
+        "AIS are heard now and then (on the simulator's central-med day, 4 slots doubled the "
+        "false alarms, off Libya). With named receivers their footprints draw the fringe.",
     )
     dark_min_plots: int = Field(
         default=2,
