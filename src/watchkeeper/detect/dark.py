@@ -2,22 +2,24 @@
 
 Each sensor plot is compared with where the vessels heard on AIS were at that
 minute (interpolated between their reports, when those are no more than twice
-`dark_gate_s` apart): one within `dark_gate_m` explains the plot. A sensor track whose plots are nearly all unexplained is a dark
+`dark_gate_s` apart): the nearest, if within `dark_gate_m`, explains the plot. A sensor track whose plots are nearly all unexplained is a dark
 target. Only plots where AIS receivers hear can be unexplained: inside a receiver's
 footprint (`reception_footprints`, when the data names its receivers) in a cell heard
 that hour, or else in a cell heard all the hour long (`dark_coverage_min_slots`):
 beyond their range, and at its fringe where a small boat's 2 W class B set is heard
 now and then, every vessel looks dark. Any plot, though, can explain its track: a vessel heard once at the fringe
-is not dark. The comparison runs per space-time cell with its neighbours, as the
-cross-vessel detectors do: every plot meets only the vessels of its own and the
-eight neighbouring cells in the same minute.
+is not dark. The comparison is a nearest-neighbour search in space and time (a k-d tree), the
+cross-vessel contract by other means: every plot meets only the vessels of its own
+minute and neighbourhood.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import polars as pl
+from scipy.spatial import cKDTree
 
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.coverage import (
@@ -28,6 +30,7 @@ from watchkeeper.detect.coverage import (
 )
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.tracks import haversine_m
+from watchkeeper.geo.sphere import chord_to_m, m_to_chord, unit_vectors
 
 __all__ = [
     "LAND_SENSORS",
@@ -43,6 +46,7 @@ LAND_SENSORS: Final = ("ground_radar", "camera")
 _KNOT_MS: Final = 1852 / 3600
 _MINUTE_MS: Final = 60_000
 _MAX_KN: Final = 60.0  # faster than any vessel sails
+_MINUTE_AXIS: Final = 1e-3  # chord units (~6.4 km) between minutes in the k-d tree
 
 
 def contact_tracks(contacts: pl.DataFrame) -> pl.DataFrame:
@@ -76,13 +80,16 @@ def ais_minutes(tracks: pl.DataFrame, gate_s: float) -> pl.DataFrame:
         haversine_m(pl.col("_lat0"), pl.col("_lon0"), pl.col("_lat1"), pl.col("_lon1"))
         <= _MAX_KN * _KNOT_MS * (pl.col("_t1") - pl.col("_t0")) / 1000
     )
+    pairs = pairs.with_columns(bridged.fill_null(False).alias("_bridged")).with_columns(
+        pl.col("_bridged").shift(1).over("mmsi").fill_null(False).alias("_bridged_in")
+    )
     first_tick = (pl.col("_t0") + _MINUTE_MS - 1) // _MINUTE_MS
-    last_tick = pl.when(bridged).then((pl.col("_t1") - 1) // _MINUTE_MS).otherwise(first_tick - 1)
+    last_tick = (pl.col("_t1") - 1) // _MINUTE_MS
     span = (pl.col("_t1") - pl.col("_t0")).cast(pl.Float64)
     ticks = (
-        pairs.with_columns(pl.int_ranges(first_tick, last_tick + 1).alias("_tick"))
+        pairs.filter(pl.col("_bridged") & (last_tick >= first_tick))
+        .with_columns(pl.int_ranges(first_tick, last_tick + 1).alias("_tick"))
         .explode("_tick")
-        .drop_nulls("_tick")
         .with_columns(((pl.col("_tick") * _MINUTE_MS - pl.col("_t0")) / span).alias("_f"))
         .select(
             "mmsi",
@@ -92,57 +99,67 @@ def ais_minutes(tracks: pl.DataFrame, gate_s: float) -> pl.DataFrame:
             "_sog",
         )
     )
-    # The minute nearest each report, so a vessel heard once is still somewhere.
-    reports = pairs.select(
+    # The minute nearest each report at either end of a bridged run (or alone), so a
+    # vessel heard once, or last heard just now, is still somewhere.
+    reports = pairs.filter(~pl.col("_bridged") | ~pl.col("_bridged_in")).select(
         "mmsi",
         ((pl.col("_t0") + _MINUTE_MS // 2) // _MINUTE_MS).alias("_tick"),
         pl.col("_lat0").alias("_lat"),
         pl.col("_lon0").alias("_lon"),
         "_sog",
     )
-    return pl.concat([ticks, reports])
+    # One place per vessel, minute and ~1 km square is enough (a ship heard every 2 s
+    # would otherwise meet each plot thirty times); two ships on one MMSI stay apart.
+    square = [
+        (pl.col("_lat") / 0.01).floor().cast(pl.Int32).alias("_sy"),
+        (pl.col("_lon") / 0.01).floor().cast(pl.Int32).alias("_sx"),
+    ]
+    return (
+        pl.concat([ticks, reports])
+        .with_columns(square)
+        .unique(["mmsi", "_tick", "_sy", "_sx"], keep="first")
+        .drop("_sy", "_sx")
+    )
 
 
 def explained_plots(plots: pl.DataFrame, tracks: pl.DataFrame, context: Context) -> pl.Series:
-    """For each plot (in order), whether a vessel heard on AIS was within the gate."""
+    """For each plot (in order), whether a vessel heard on AIS was within the gate.
+
+    One k-d tree over the vessels' minutes (3-D unit vectors and the minute, on an axis
+    that keeps different minutes far apart) finds each plot's nearest vessel of the same
+    minute; it explains the plot within `dark_gate_m` plus the way it makes in the half
+    minute the plot's time was rounded by. Millions of plots a second, little memory.
+    """
     t = context.thresholds
-    # Cells wider than the gate plus the way a 40 kn vessel makes in half a minute.
-    cell_deg = (t.dark_gate_m + 40 * _KNOT_MS * 30) / 111_320 / 0.7  # good to 45 degrees
-    cell = [
-        (pl.col("_lat") / cell_deg).floor().cast(pl.Int32).alias("_cy"),
-        (pl.col("_lon") / cell_deg).floor().cast(pl.Int32).alias("_cx"),
-    ]
-    ais = ais_minutes(tracks, t.dark_gate_s).with_columns(*cell)
-    keyed = (
-        plots.select(
-            pl.col("lat").alias("_lat"),
-            pl.col("lon").alias("_lon"),
-            ((pl.col("ts").dt.epoch("ms") + _MINUTE_MS // 2) // _MINUTE_MS).alias("_tick"),
-        )
-        .with_row_index("_plot")
-        .with_columns(*cell)
+    ais = ais_minutes(tracks, t.dark_gate_s)
+    if ais.is_empty() or plots.is_empty():
+        return pl.Series("explained", [False] * plots.height, dtype=pl.Boolean)
+    reach_m = t.dark_gate_m + _MAX_KN * _KNOT_MS * 30
+    origin = int(ais["_tick"].min())  # type: ignore[arg-type]
+    tree = cKDTree(
+        _space_time(ais["_lat"], ais["_lon"], ais["_tick"], origin),
+        balanced_tree=False,
+        compact_nodes=False,
     )
-    offsets = pl.DataFrame({"_o": [-1, 0, 1]}, schema={"_o": pl.Int32})
-    around = (
-        keyed.join(offsets.rename({"_o": "_dy"}), how="cross")
-        .join(offsets.rename({"_o": "_dx"}), how="cross")
-        .with_columns(
-            (pl.col("_cy") + pl.col("_dy")).alias("_cy"),
-            (pl.col("_cx") + pl.col("_dx")).alias("_cx"),
-        )
-        .join(ais, on=["_tick", "_cy", "_cx"], suffix="_ais")
+    tick = (plots["ts"].dt.epoch("ms") + _MINUTE_MS // 2) // _MINUTE_MS
+    chord, nearest = tree.query(
+        _space_time(plots["lat"], plots["lon"], tick, origin),
+        distance_upper_bound=float(m_to_chord(reach_m)),
+        workers=-1,
     )
-    within = (
-        haversine_m(pl.col("_lat"), pl.col("_lon"), pl.col("_lat_ais"), pl.col("_lon_ais"))
-        <= t.dark_gate_m + pl.col("_sog") * _KNOT_MS * 30
-    )
-    hits = around.filter(within).select("_plot").unique()
-    return (
-        keyed.select("_plot")
-        .join(hits.with_columns(pl.lit(True).alias("_hit")), on="_plot", how="left")
-        .sort("_plot")["_hit"]
-        .fill_null(False)
-        .alias("explained")
+    found = np.isfinite(chord)
+    sog = ais["_sog"].to_numpy()[nearest[found]]
+    explained = np.zeros(plots.height, dtype=np.bool_)
+    explained[found] = chord_to_m(chord[found]) <= t.dark_gate_m + sog * _KNOT_MS * 30
+    return pl.Series("explained", explained)
+
+
+def _space_time(lat: pl.Series, lon: pl.Series, tick: pl.Series, origin: int) -> np.ndarray:
+    """Unit vectors with the minute as a fourth axis, minutes ~6 km apart: further than
+    any gate (so they never mix), near enough for a well-shaped tree."""
+    minutes = tick.to_numpy() - origin
+    return np.column_stack(
+        [unit_vectors(lat.to_numpy(), lon.to_numpy()), minutes.astype(np.float64) * _MINUTE_AXIS]
     )
 
 
