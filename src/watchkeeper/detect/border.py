@@ -22,7 +22,7 @@ from shapely.geometry import LineString
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.dark import LAND_SENSORS
 from watchkeeper.detect.events import finish_events
-from watchkeeper.detect.tracks import EARTH_RADIUS_M, haversine_m
+from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night, haversine_m
 from watchkeeper.geo.zones import Zone
 
 __all__ = ["border_crossing", "side_of_line"]
@@ -73,10 +73,7 @@ def border_crossing(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     events = pl.concat(found).filter(pl.col("_post_m") >= t.border_crossing_point_m)
     if events.is_empty():
         return finish_events(pl.DataFrame(), "border_crossing")
-    solar_hour = (
-        pl.col("start").dt.hour() + pl.col("start").dt.minute() / 60 + pl.col("lon") / 15
-    ) % 24
-    night = (solar_hour >= 19) | (solar_hour < 5)
+    night = at_night(pl.col("start"), pl.col("lon"))
     return finish_events(
         events.select(
             pl.concat_list("contact_id").alias("contact_id"),

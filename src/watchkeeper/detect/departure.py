@@ -28,7 +28,7 @@ from watchkeeper.detect.context import Context
 from watchkeeper.detect.dark import dark_tracks
 from watchkeeper.detect.events import combine, finish_events
 from watchkeeper.detect.shore import anchorage_cells, near_land_rows
-from watchkeeper.detect.tracks import EARTH_RADIUS_M
+from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night
 
 __all__ = ["departure"]
 
@@ -37,11 +37,6 @@ _KNOT_MS: Final = 1852 / 3600
 #: sorties are not departures: military (35), pilot, SAR, tug, port tender,
 #: anti-pollution, law enforcement, medical and non-combatant craft (50-59).
 _SERVICE_CRAFT: Final = [35, *range(50, 60)]
-
-
-def _night(ts: pl.Expr, lon: pl.Expr) -> pl.Expr:
-    solar_hour = (ts.dt.hour() + ts.dt.minute() / 60 + lon / 15) % 24
-    return (solar_hour >= 19) | (solar_hour < 5)
 
 
 def departure(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
@@ -118,7 +113,7 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if exits.is_empty():
         return pl.DataFrame()
     names = np.array([z.name for z in context.zones.of_kind("departure_coast")], dtype=object)
-    night = _night(pl.col("_launch_ts"), pl.col("_launch_lon"))
+    night = at_night(pl.col("_launch_ts"), pl.col("_launch_lon"))
     return exits.select(
         pl.concat_list("mmsi").alias("mmsi"),
         pl.col("_launch_ts").alias("start"),
@@ -187,7 +182,7 @@ def _from_sensors(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if found.is_empty():
         return pl.DataFrame()
     names = np.array([z.name for z in coasts], dtype=object)
-    night = _night(pl.col("start"), pl.col("lon"))
+    night = at_night(pl.col("start"), pl.col("lon"))
     return found.select(
         pl.concat_list("contact_id").alias("contact_id"),
         "start",

@@ -16,7 +16,7 @@ import polars as pl
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.shore import anchorage_cells, near_land_rows
-from watchkeeper.detect.tracks import episodes
+from watchkeeper.detect.tracks import at_night, episodes
 
 __all__ = ["loitering"]
 
@@ -50,8 +50,7 @@ def loitering(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if found.is_empty():
         return finish_events(pl.DataFrame(), "loitering")
     elapsed = (pl.col("ts") - pl.col("ts").first().over("episode")).dt.total_milliseconds() / 1000
-    solar_hour = (pl.col("ts").dt.hour() + pl.col("ts").dt.minute() / 60 + pl.col("lon") / 15) % 24
-    night = (solar_hour >= 19) | (solar_hour < 5)
+    night = at_night(pl.col("ts"), pl.col("lon"))
     events = (
         found.with_columns(elapsed.alias("_elapsed"), night.alias("_night"))
         .group_by("episode")

@@ -11,7 +11,7 @@ from typing import Final
 import polars as pl
 import pyarrow as pa
 
-__all__ = ["EARTH_RADIUS_M", "episodes", "haversine_m", "vessel_tracks"]
+__all__ = ["EARTH_RADIUS_M", "at_night", "episodes", "haversine_m", "vessel_tracks"]
 
 EARTH_RADIUS_M: Final = 6_371_008.8
 
@@ -23,6 +23,13 @@ def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> p
     dlam = (lon2 - lon1).radians()
     a = (dphi / 2).sin() ** 2 + phi1.cos() * phi2.cos() * (dlam / 2).sin() ** 2
     return 2 * EARTH_RADIUS_M * a.sqrt().clip(upper_bound=1.0).arcsin()
+
+
+def at_night(ts: pl.Expr, lon: pl.Expr) -> pl.Expr:
+    """Whether a UTC time at a longitude falls between 19:00 and 05:00 local solar time:
+    dark in every season at these latitudes, when crossings leave and boats wait."""
+    solar_hour = (ts.dt.hour() + ts.dt.minute() / 60 + lon / 15) % 24
+    return (solar_hour >= 19) | (solar_hour < 5)
 
 
 def vessel_tracks(positions: pa.Table | pl.DataFrame) -> pl.DataFrame:
