@@ -84,7 +84,11 @@ class LiveNode:
 
     async def start(self) -> None:
         if self.settings.detection_interval_seconds > 0:
-            self.detector = await asyncio.to_thread(self._prime_detector)
+            self.detector = StreamingDetector(
+                self.settings.detection,
+                zones=ZoneSet.load(self.settings.zones_dir, geo_dir=self.settings.geo_dir),
+                horizon=timedelta(hours=self.settings.detection_horizon_hours),
+            )
             thread = threading.Thread(target=self._detect, name="detect", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -132,20 +136,15 @@ class LiveNode:
         for journal in self._journals:
             journal.close()
 
-    def _prime_detector(self) -> StreamingDetector:
-        """A streaming detector holding the archive's last `detection_horizon_hours`, so a
-        restarted node keeps its context."""
-        horizon = timedelta(hours=self.settings.detection_horizon_hours)
-        detector = StreamingDetector(
-            self.settings.detection,
-            land=land_mask_if_built(self.settings.geo_dir),
-            shore=shore_distance_if_built(self.settings.geo_dir),
-            zones=ZoneSet.load(self.settings.zones_dir, geo_dir=self.settings.geo_dir),
-            horizon=horizon,
-        )
-        recent = read_archive(self.archive, start=datetime.now(UTC) - horizon)
+    def _prime(self, detector: StreamingDetector) -> None:
+        """Give the detector the land, the shore and the archive's last horizon, so a
+        restarted node keeps its context. Done in the detection thread: the node serves
+        meanwhile, and batches arriving now are added as usual (a batch read here too is
+        the same reports twice, which detection drops as copies)."""
+        detector.land = land_mask_if_built(self.settings.geo_dir)
+        detector.shore = shore_distance_if_built(self.settings.geo_dir)
+        recent = read_archive(self.archive, start=datetime.now(UTC) - detector.horizon)
         detector.add(recent.positions, vessels=recent.vessels)
-        return detector
 
     def _to_detector(self, batch: DecodeResult) -> None:
         if self.detector is not None:
@@ -155,6 +154,7 @@ class LiveNode:
         """Run the detectors every interval until the node stops; a failed run is logged
         and the next one tries again (the data stays in the window)."""
         assert self.detector is not None
+        self._prime(self.detector)
         while not self._stop.wait(self.settings.detection_interval_seconds):
             try:
                 changes = self.detector.run()

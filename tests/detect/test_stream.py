@@ -172,3 +172,17 @@ def test_an_event_whose_start_leaves_the_window_is_kept_as_last_seen() -> None:
     detector.add(make_positions(sailing(247000004, 34.0, (150, 160), 30)))
     second = detector.run()
     assert not second  # nothing new, nothing moved, nothing retracted
+
+
+def test_archive_rows_and_live_batches_mix_in_one_window() -> None:
+    """A restarted node primes the window from the archive (the columns detectors read)
+    and then adds live batches (every decoded column): both must feed one run."""
+    from watchkeeper.detect.inputs import POSITION_COLUMNS
+
+    detector = StreamingDetector()
+    archived = pl.from_arrow(make_positions(sailing(247000005, 35.05, (0, 30), 10)))
+    assert isinstance(archived, pl.DataFrame)
+    detector.add(archived.select(POSITION_COLUMNS))
+    detector.add(make_positions(sailing(247000005, 35.05, (30, 60), 10)))
+    detector.run()
+    assert detector.events.is_empty()  # nothing to find; the point is that it ran

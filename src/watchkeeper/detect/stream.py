@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from watchkeeper.detect.engine import detect
 from watchkeeper.detect.events import EVENT_COLUMNS, empty_events, rank
+from watchkeeper.detect.inputs import POSITION_COLUMNS, VESSEL_COLUMNS
 from watchkeeper.detect.thresholds import Thresholds
 from watchkeeper.geo.landmask import LandMask
 from watchkeeper.geo.shore import ShoreDistance
@@ -42,6 +43,10 @@ DEFAULT_HORIZON: Final = timedelta(hours=24)
 _OVERLAP_SLACK: Final = timedelta(minutes=15)
 _FOREVER: Final = datetime(9999, 1, 1, tzinfo=UTC)
 _COMPARED: Final = ("end", "lat", "lon", "score", "evidence")
+_KEPT: Final[dict[str, tuple[str, ...]]] = {
+    "positions": POSITION_COLUMNS,
+    "vessels": VESSEL_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,10 @@ class StreamingDetector:
             ):
                 frame = _frame(table)
                 if frame is not None and not frame.is_empty():
-                    self._pending[name].append(frame)
+                    # Only what detectors read stays in the window (live batches carry
+                    # every decoded column, the archive only these).
+                    wanted = [c for c in _KEPT.get(name, frame.columns) if c in frame.columns]
+                    self._pending[name].append(frame.select(wanted))
 
     @property
     def events(self) -> pl.DataFrame:
@@ -151,7 +159,7 @@ class StreamingDetector:
             current = self._window[name]
             parts = ([current] if current is not None else []) + frames
             if parts:
-                self._window[name] = pl.concat(parts, how="vertical_relaxed")
+                self._window[name] = pl.concat(parts, how="diagonal_relaxed")
         latest = [
             frame["ts"].max()
             for frame in self._window.values()
