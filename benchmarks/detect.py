@@ -452,6 +452,8 @@ def run(
         # (`vessel_tracks`, which the movingpandas side does in its construction).
         tracks = parts["seconds"]["vessel_tracks"]
         loiter["ratio_with_vessel_tracks"] = round(theirs / (tracks + ours), 1)
+    elif not peer:
+        loiter["movingpandas"] = "not run: --no-peer"
     else:
         loiter["movingpandas"] = "not run: `make install` (dependency group `bench`) installs it"
     result["loitering"] = loiter
