@@ -11,6 +11,10 @@ datetimes. These helpers loop over rows: they are for a handful of rows, not dat
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +38,33 @@ __all__ = [
     "make_positions",
     "make_table",
     "make_vessels",
+    "serve_in_thread",
     "utc",
 ]
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    """A real uvicorn server for `app` on a free local port, lifespan included; yields
+    its base URL and stops it afterwards (tests of streams and of the OpenAPI schema)."""
+    import uvicorn  # noqa: PLC0415 - keeps `import watchkeeper.testing` light
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        raise RuntimeError("uvicorn did not start within a minute")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 def utc(text: str) -> datetime:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from watchkeeper.alerts.service import Alerts
 from watchkeeper.api.app import create_app
 from watchkeeper.settings import Settings
-from watchkeeper.testing import bearer, issue_token, make_events
+from watchkeeper.testing import bearer, issue_token, make_events, serve_in_thread
 
 T0 = "2026-07-15T01:00:00Z"
 GAP = {"type": "ais_gap", "mmsi": [247000001], "start": T0, "score": 0.9}
@@ -128,19 +125,8 @@ def test_refusals_name_the_problem(client: TestClient) -> None:
 def live(node_settings: Settings) -> Iterator[dict[str, Any]]:
     settings = node_settings.model_copy(update={"alert_poll_seconds": 0.2})
     app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield {"url": f"http://127.0.0.1:{port}", "app": app}
-    server.should_exit = True
-    thread.join(30)
+    with serve_in_thread(app) as url:
+        yield {"url": url, "app": app}
 
 
 def _events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:

@@ -7,20 +7,17 @@ access check), once per records database backend.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 
 from watchkeeper.api.app import create_app
 from watchkeeper.settings import Settings
-from watchkeeper.testing import issue_token, make_events
+from watchkeeper.testing import issue_token, make_events, serve_in_thread
 
 ROLES = ("administrator", "watch_officer")
 
@@ -39,30 +36,19 @@ def live_node(
         max_body_bytes=256 * 1024,
     )
     app = create_app(node)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    holder = {"url": f"http://127.0.0.1:{port}", "app": app}
-    holder["token"] = issue_token(app.state.accounts, *ROLES)
-    # A few alerts, so that fuzzed ids (small ones come often) reach the handling logic.
-    app.state.alerts.ingest(
-        make_events(
-            [
-                {"type": t, "mmsi": [247000000 + i], "start": "2026-07-15T01:00:00Z"}
-                for i, t in enumerate(("drift", "ais_gap", "encounter"))
-            ]
+    with serve_in_thread(app) as url:
+        holder = {"url": url, "app": app}
+        holder["token"] = issue_token(app.state.accounts, *ROLES)
+        # A few alerts, so that fuzzed ids (small ones come often) reach the handling logic.
+        app.state.alerts.ingest(
+            make_events(
+                [
+                    {"type": t, "mmsi": [247000000 + i], "start": "2026-07-15T01:00:00Z"}
+                    for i, t in enumerate(("drift", "ais_gap", "encounter"))
+                ]
+            )
         )
-    )
-    yield holder
-    server.should_exit = True
-    thread.join(30)
+        yield holder
 
 
 def test_no_operation_answers_with_a_server_error(live_node: dict[str, Any]) -> None:
