@@ -396,7 +396,13 @@ class TrafficPlanner:
         status: int,
         step_nm: tuple[float, float] = (0.6, 2.5),
     ) -> tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Wander inside the area with persistent, water-checked turns: (end time, waypoints)."""
+        """Wander inside the area with persistent, water-checked turns for about `hours`:
+        (end time, waypoints).
+
+        Leg speeds are drawn from `speed` but no slower than the mean the planned hours
+        need (capped at the range's top): a slow draw on a long leg would otherwise
+        stretch a two-hour trip into ten hours of idling at 0.3 kn, which no skipper does.
+        """
         n = max(int(hours * 3), 2)
         lat = np.empty(n + 1)
         lon = np.empty(n + 1)
@@ -416,9 +422,9 @@ class TrafficPlanner:
                 lat[i + 1], lon[i + 1] = lat[i], lon[i]
             else:
                 lat[i + 1], lon[i + 1], course = clat[j], clon[j], tries[j]
-        v = self.rng.uniform(*speed, size=n)
-        v = np.maximum(v, 0.3)
         d = distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+        needed_kn = min(float(d.sum()) / (hours * 3600.0) / KNOT_MS, speed[1])
+        v = np.maximum(self.rng.uniform(*speed, size=n), max(needed_kn, 0.3))
         dt = np.maximum(d / (v * KNOT_MS), 60.0) * 1000
         times = t + np.concatenate([[0], np.cumsum(dt)]).astype(np.int64)
         self.builder.timed(mover, lat, lon, times, status)
