@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from watchkeeper.detect.engine import detect
-from watchkeeper.testing import make_positions, make_vessels
+from watchkeeper.testing import make_contacts, make_positions, make_vessels
 
 T0 = datetime(2026, 7, 15, 1, 0, tzinfo=UTC)
 
@@ -85,3 +85,78 @@ def test_an_anchorage_found_in_the_data_is_left_out() -> None:
     rows = pair + [r for group in anchored for r in group]
     found = encounters(rows, (247000001, 636000002, 215000000, 215000001, 215000002))
     assert found.filter(pl.col("mmsi").list.contains(247000001)).is_empty()
+
+
+def plots(
+    contact_id: str,
+    lat: float,
+    lon: float,
+    minutes: float,
+    *,
+    sensor_id: str = "MPA-1",
+    every_min: float = 5,
+    length_m: float = 30.0,
+    speed_kn: float | None = 0.7,
+) -> list[dict[str, object]]:
+    return [
+        {
+            "contact_id": contact_id,
+            "sensor": "aircraft",
+            "sensor_id": sensor_id,
+            "ts": T0 + timedelta(minutes=i * every_min),
+            "lat": lat + 1e-6 * i,
+            "lon": lon,
+            "speed_kn": speed_kn,
+            "length_m": length_m,
+            "classification": "small_craft" if length_m <= 15 else "fishing",
+        }
+        for i in range(int(minutes / every_min))
+    ]
+
+
+def sensor_encounters(
+    contact_rows: list[dict[str, object]], ais_rows: list[dict[str, object]] | None = None
+) -> pl.DataFrame:
+    found = detect(
+        make_positions(ais_rows or []),
+        vessels=particulars(247000001, 636000002),
+        contacts=make_contacts(contact_rows),
+    )
+    return found.filter(pl.col("type") == "encounter")
+
+
+def test_a_small_boat_alongside_a_trawler_beyond_receiver_range_is_seen_by_the_aircraft() -> None:
+    """No AIS at all: one aircraft's radar holds both boats, 60 m apart, for 45 minutes."""
+    rows = plots("MPA-1-7", 34.0, 12.0, 45) + plots("MPA-1-8", 34.00055, 12.0, 45, length_m=9)
+    [event] = sensor_encounters(rows).to_dicts()
+    assert event["contact_id"] == ["MPA-1-7", "MPA-1-8"]
+    assert event["mmsi"] == []
+    evidence = json.loads(event["evidence"])
+    assert evidence["variant"] == "small_craft_alongside"
+    assert evidence["seen_by"] == ["MPA-1"]
+
+
+def test_one_boat_seen_by_two_sensors_does_not_meet_itself() -> None:
+    rows = plots("MPA-1-7", 34.0, 12.0, 180) + plots(
+        "RAD-2-7", 34.0002, 12.0, 180, sensor_id="RAD-2"
+    )
+    assert sensor_encounters(rows).is_empty()
+
+
+def test_a_sensor_that_loses_the_pair_for_twenty_minutes_still_sees_one_meeting() -> None:
+    before = plots("MPA-1-7", 34.0, 12.0, 30) + plots("MPA-1-8", 34.0005, 12.0, 30, length_m=9)
+    after = [
+        {**row, "ts": row["ts"] + timedelta(minutes=50)}  # type: ignore[operator]
+        for row in plots("MPA-1-7", 34.0, 12.0, 30) + plots("MPA-1-8", 34.0005, 12.0, 30)
+    ]
+    [event] = sensor_encounters(before + after).to_dicts()
+    assert event["end"] - event["start"] >= timedelta(minutes=75)
+
+
+def test_a_meeting_on_ais_and_on_the_aircraft_radar_is_one_event_naming_both() -> None:
+    ais = idle(247000001, 34.0, 12.0, 180) + idle(636000002, 34.0025, 12.0, 180)
+    radar = plots("MPA-1-1", 34.0, 12.0, 180) + plots("MPA-1-2", 34.0025, 12.0, 180)
+    [event] = sensor_encounters(radar, ais).to_dicts()
+    assert sorted(event["mmsi"]) == [247000001, 636000002]
+    assert event["contact_id"] == ["MPA-1-1", "MPA-1-2"]
+    assert json.loads(event["evidence"])["seen_by"] == ["MPA-1", "ais"]

@@ -289,6 +289,20 @@ class Thresholds(BaseModel):
         description="Shorter stay when one of the two is a small craft (class B or no "
         "static report): boats alongside a mother ship transfer people or fuel in minutes.",
     )
+    encounter_small_craft_max_length_m: float = Field(
+        default=15.0,
+        gt=0,
+        description="A sensor track this short (median of its plots' lengths) is a small "
+        "craft, as is one the sensor classifies so. Source: EU Directive 2011/15/EU, which "
+        "requires AIS of fishing vessels from 15 m: shorter boats often carry none.",
+    )
+    encounter_sensor_max_gap_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Longest break in a sensor's sight of two tracks that still counts as one "
+        "meeting: a patrol aircraft's radar or a coastal radar's tracker drops and regains "
+        "small boats in a swell; the tracks still lie together on both sides of the break.",
+    )
     encounter_min_anchorage_m: float = Field(
         default=10_000.0,
         ge=0,
