@@ -4,16 +4,24 @@ mistake a vessel out of range for a vessel gone silent (`ais_gap`, `dark_target`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from watchkeeper.detect.context import Context
 
-__all__ = ["coverage_cell", "covered_cell_hours", "heard_at", "reception_footprints"]
+__all__ = [
+    "Footprint",
+    "coverage_cell",
+    "covered_cell_hours",
+    "heard_at",
+    "reception_footprints",
+]
 
 _HOUR_MS: Final = 3_600_000
 _SLOT_MS: Final = 600_000
@@ -58,7 +66,24 @@ def covered_cell_hours(
     return heard.with_columns(pl.lit(True).alias("_covered"))
 
 
-def reception_footprints(tracks: pl.DataFrame, context: Context) -> list[BaseGeometry]:
+@dataclass(frozen=True)
+class Footprint:
+    """Where one shore receiver hears (`hull`, lon/lat degrees) and the hours (epoch
+    hours, sorted) in which it forwarded anything: a receiver that fell silent, or lost
+    its link, hears nothing however near the vessel."""
+
+    source: str
+    hull: BaseGeometry
+    hours: npt.NDArray[np.int64]
+
+    def live(self, ms: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether the receiver was working at each time (epoch milliseconds)."""
+        hour = ms // _HOUR_MS
+        at = np.searchsorted(self.hours, hour).clip(0, max(self.hours.size - 1, 0))
+        return np.asarray(self.hours.size > 0) & (self.hours[at] == hour)
+
+
+def reception_footprints(tracks: pl.DataFrame, context: Context) -> list[Footprint]:
     """Where each shore receiver hears: the convex hull of the positions it forwarded.
 
     A cell heard steadily (`covered_cell_hours`) may still straddle the edge of a
@@ -72,7 +97,7 @@ def reception_footprints(tracks: pl.DataFrame, context: Context) -> list[BaseGeo
     return context.shared("footprints", tracks, lambda: _footprints(tracks))
 
 
-def _footprints(tracks: pl.DataFrame) -> list[BaseGeometry]:
+def _footprints(tracks: pl.DataFrame) -> list[Footprint]:
     if "source" not in tracks.columns or tracks.is_empty():
         return []
     slot = pl.col("ts").dt.epoch("ms") // _SLOT_MS
@@ -98,20 +123,36 @@ def _footprints(tracks: pl.DataFrame) -> list[BaseGeometry]:
         .unique()
         .sort("source")
     )
-    hulls = []
+    hours = dict(
+        tracks.filter(pl.col("source").cast(pl.String).is_in(steady["source"].implode()))
+        .group_by(pl.col("source").cast(pl.String))
+        .agg((pl.col("ts").dt.epoch("ms") // _HOUR_MS).unique().sort().alias("_hours"))
+        .iter_rows()
+    )
+    found = []
     for part in points.partition_by("source"):
+        source = part["source"][0]
         xy = np.column_stack([part["_x"].to_numpy(), part["_y"].to_numpy()]) * _POINT_DEG
         hull = shapely.convex_hull(shapely.multipoints(xy))
         shapely.prepare(hull)
-        hulls.append(hull)
-    return hulls
+        found.append(Footprint(source, hull, np.asarray(hours[source], dtype=np.int64)))
+    return found
 
 
-def heard_at(footprints: list[BaseGeometry], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Whether each point lies in some receiver's footprint (all True without footprints)."""
+def heard_at(
+    footprints: list[Footprint],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    ms: npt.NDArray[np.int64] | None = None,
+) -> np.ndarray:
+    """Whether each point lies in some receiver's footprint (all True without
+    footprints); with times (`ms`, epoch milliseconds), in the footprint of a receiver
+    working that hour."""
     if not footprints:
         return np.ones(lat.shape, dtype=np.bool_)
     inside = np.zeros(lat.shape, dtype=np.bool_)
-    for hull in footprints:
-        inside |= shapely.contains_xy(hull, lon, lat) | shapely.intersects_xy(hull, lon, lat)
+    for footprint in footprints:
+        hull = footprint.hull
+        here = shapely.contains_xy(hull, lon, lat) | shapely.intersects_xy(hull, lon, lat)
+        inside |= here if ms is None else here & footprint.live(ms)
     return inside

@@ -3,9 +3,10 @@
 Each sensor plot is compared with where the vessels heard on AIS were at that
 minute (interpolated between their reports, when those are no more than twice
 `dark_gate_s` apart): the nearest, if within `dark_gate_m`, explains the plot. A sensor track whose plots are nearly all unexplained is a dark
-target. Only plots where AIS receivers hear can be unexplained: inside a receiver's
-footprint (`reception_footprints`, when the data names its receivers) in a cell heard
-that hour, or else in a cell heard all the hour long (`dark_coverage_min_slots`):
+target. Only plots where AIS receivers hear can be unexplained: inside the footprint of
+a receiver working that hour (`reception_footprints`, when the data names its
+receivers: a quiet sea at night is still heard), or else in a cell heard all the hour
+long (`dark_coverage_min_slots`):
 beyond their range, and at its fringe where a small boat's 2 W class B set is heard
 now and then, every vessel looks dark. Any plot, though, can explain its track: a vessel heard once at the fringe
 is not dark. The comparison is a nearest-neighbour search in space and time (a k-d tree), the
@@ -180,24 +181,33 @@ def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     plots = plots.filter(~pl.col("sensor").cast(pl.String).is_in(LAND_SENSORS))
     if plots.is_empty():
         return pl.DataFrame()
-    # Where receivers' footprints are known they draw the edge of reception, and a cell
-    # heard at all that hour shows they were working; else the cell must be heard all
+    # Where receivers' footprints are known they draw the edge of reception, and what a
+    # receiver forwarded that hour shows it was working; else the cell must be heard all
     # hour long (`dark_coverage_min_slots`), which keeps away from the edge.
     footprints = reception_footprints(tracks, context)
-    min_slots = 1 if footprints else t.dark_coverage_min_slots
-    ms = pl.col("ts").dt.epoch("ms")
-    plots = (
-        plots.with_columns(explained_plots(plots, tracks, context))
-        .with_columns(*coverage_cell(pl.col("lat"), pl.col("lon"), ms, t.coverage_cell_deg))
-        .join(
-            covered_cell_hours(tracks, context, min_slots),
-            on=["_cy", "_cx", "_h"],
-            how="left",
+    plots = plots.with_columns(explained_plots(plots, tracks, context))
+    if footprints:
+        heard = heard_at(
+            footprints,
+            plots["lat"].to_numpy(),
+            plots["lon"].to_numpy(),
+            plots["ts"].dt.epoch("ms").to_numpy(),
         )
-        .with_columns(pl.col("_covered").fill_null(False))
-    )
-    heard = heard_at(footprints, plots["lat"].to_numpy(), plots["lon"].to_numpy())
-    plots = plots.with_columns(pl.col("_covered") & pl.Series(heard)).sort("contact_id", "ts")
+        plots = plots.with_columns(pl.Series("_covered", heard))
+    else:
+        ms = pl.col("ts").dt.epoch("ms")
+        plots = (
+            plots.with_columns(
+                *coverage_cell(pl.col("lat"), pl.col("lon"), ms, t.coverage_cell_deg)
+            )
+            .join(
+                covered_cell_hours(tracks, context, t.dark_coverage_min_slots),
+                on=["_cy", "_cx", "_h"],
+                how="left",
+            )
+            .with_columns(pl.col("_covered").fill_null(False))
+        )
+    plots = plots.sort("contact_id", "ts")
     # Only plots where AIS is heard all the time can be dark; any plot can be explained.
     unexplained = (
         (~pl.col("explained") & pl.col("_covered")).cast(pl.UInt32).cum_sum().over("contact_id")
