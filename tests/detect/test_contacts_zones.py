@@ -202,3 +202,26 @@ def test_beyond_the_footprint_of_every_named_receiver_nothing_is_dark() -> None:
     contacts = make_contacts([*plots("RAD-1-0021", inside), *plots("RAD-1-0022", beyond)])
     events = of_type(detect(make_positions(heard), contacts=contacts), "dark_target")
     assert events["contact_id"].to_list() == [["RAD-1-0021"]]
+
+
+def test_an_empty_sea_inside_a_working_receivers_footprint_is_still_heard() -> None:
+    """At night the sea off a receiver may carry no traffic at all: a boat there is dark
+    while the receiver forwards anything that hour, and not while it is down."""
+    heard = []
+    for source, lat0, lon0 in (("rx-west", 35.50, 12.55), ("rx-east", 36.50, 13.50)):
+        for k, mmsi in enumerate((247000011, 247000012, 247000013)):
+            rows = sailing(mmsi + (100 if source == "rx-east" else 0), lat0, lon0 + 0.05 * k, 120)
+            heard += [{**row, "source": source} for row in rows]
+    later = [
+        {**row, "ts": row["ts"] + timedelta(hours=3), "source": "rx-west"}  # type: ignore[operator]
+        for row in sailing(247000014, 35.76, 12.55, 60)  # in another coverage cell
+    ]
+    track = [(35.55 + i * 0.0005, 12.60) for i in range(40)]  # amid where rx-west heard ships
+    contacts = make_contacts(
+        [
+            *plots("RAD-1-0031", track, start=T0 + timedelta(hours=3)),  # rx-west working
+            *plots("RAD-1-0032", track, start=T0 + timedelta(hours=5)),  # rx-west silent
+        ]
+    )
+    events = of_type(detect(make_positions(heard + later), contacts=contacts), "dark_target")
+    assert events["contact_id"].to_list() == [["RAD-1-0031"]]
