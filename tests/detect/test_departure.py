@@ -110,3 +110,31 @@ def test_a_dark_boat_seen_at_sea_heading_away_from_the_coast_is_a_departure(
         for t, lat, lon in voyage((seen_at[1], seen_at[2]), 225, 6.0, 60, every_s=60, t0=seen_at[0])
     )
     assert departures(ship, land, contacts=inbound).is_empty()
+
+
+def test_a_dark_boat_a_coastal_radar_holds_from_the_beach_to_the_open_sea_is_a_departure(
+    land: LandMask,
+) -> None:
+    track = voyage(BEACH, 45, 6.0, 300, every_s=60)
+    plots = make_contacts(
+        {"contact_id": "RAD-ZRZ-0009", "ts": t, "lat": lat, "lon": lon} for t, lat, lon in track
+    )
+    # Ships heard alongside, 5 km off, show AIS reception is good all the way.
+    ships = [
+        row
+        for k, (dlat, dlon) in enumerate(((0.0, 0.06), (0.05, 0.0), (-0.04, 0.08)))
+        for row in reports(
+            247000110 + k, voyage((BEACH[0] + dlat, BEACH[1] + dlon), 45, 6.0, 300), 6.0
+        )
+    ]
+    [event] = departures(ships, land, contacts=plots).to_dicts()
+    assert event["contact_id"] == ["RAD-ZRZ-0009"]
+    assert event["start"] == T0  # picked up at the beach
+    assert json.loads(event["evidence"])["seen"] == "leaving_the_coast"
+    # A boat the radar first sees out at sea, crossing the zone along the coast, is not
+    # leaving it there.
+    along = voyage((33.75, 11.45), 200, 6.0, 240, every_s=60)
+    passing = make_contacts(
+        {"contact_id": "RAD-ZRZ-0010", "ts": t, "lat": lat, "lon": lon} for t, lat, lon in along
+    )
+    assert departures(ships, land, contacts=passing).is_empty()

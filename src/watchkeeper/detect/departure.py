@@ -37,6 +37,8 @@ _KNOT_MS: Final = 1852 / 3600
 #: sorties are not departures: military (35), pilot, SAR, tug, port tender,
 #: anti-pollution, law enforcement, medical and non-combatant craft (50-59).
 _SERVICE_CRAFT: Final = [35, *range(50, 60)]
+#: A dark track's opening and closing courses are measured over this long.
+_COURSE_S: Final = 3600
 
 
 def departure(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
@@ -132,56 +134,25 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 
 def _from_sensors(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
-    t = context.thresholds
     assert context.zones is not None
     dark = dark_tracks(tracks, context)
-    if dark.is_empty():
+    if dark.is_empty() or context.contacts is None:
         return pl.DataFrame()
-    lat0, lon0 = dark["lat"].to_numpy(), dark["lon"].to_numpy()
-    lat1, lon1 = dark["_lat1"].to_numpy(), dark["_lon1"].to_numpy()
-    seconds = (dark["end"] - dark["start"]).dt.total_seconds().to_numpy().astype(float)
-    scale = np.cos(np.radians(lat0))
-    east = (lon1 - lon0) * scale
-    north = lat1 - lat0
-    moved_deg = np.hypot(east, north)
-    speed_kn = moved_deg * np.pi / 180 * EARTH_RADIUS_M / np.maximum(seconds, 1.0) / _KNOT_MS
-    under_way = (speed_kn >= t.departure_min_sog) & (moved_deg > 0)
-    # Run the course back from the first plot for departure_max_hours at its speed.
-    back_deg = speed_kn * _KNOT_MS * t.departure_max_hours * 3600 / (np.pi / 180 * EARTH_RADIUS_M)
-    unit_e = np.divide(east, moved_deg, out=np.zeros_like(east), where=moved_deg > 0)
-    unit_n = np.divide(north, moved_deg, out=np.zeros_like(north), where=moved_deg > 0)
-    blat = lat0 - unit_n * back_deg
-    blon = lon0 - unit_e * back_deg / scale
-    wake = shapely.linestrings(
-        np.stack([np.stack([lon0, blon], axis=1), np.stack([lat0, blat], axis=1)], axis=2)
+    plots = context.contacts.join(dark.select("contact_id"), on="contact_id").sort(
+        "contact_id", "ts"
     )
-    coasts = context.zones.of_kind("departure_coast")
-    from_coast = np.full(dark.height, -1, dtype=np.int32)
-    distance_deg = np.full(dark.height, np.inf)
-    for i, zone in enumerate(coasts):
-        d = shapely.distance(zone.geometry, shapely.points(lon0, lat0))
-        hits = shapely.intersects(wake, zone.geometry) & (d < distance_deg)
-        # Moving away: the last plot is further from the coast than the first.
-        away = shapely.distance(zone.geometry, shapely.points(lon1, lat1)) > d
-        chosen = hits & away & under_way
-        from_coast[chosen] = i
-        distance_deg[chosen] = d[chosen]
-    # Bound for a landing coast, when the node marks any: run the course on as far again.
-    landings = context.zones.of_kind("landing_coast")
-    if landings:
-        flat = lat1 + unit_n * 2 * back_deg
-        flon = lon1 + unit_e * 2 * back_deg / scale
-        ahead = shapely.linestrings(
-            np.stack([np.stack([lon1, flon], axis=1), np.stack([lat1, flat], axis=1)], axis=2)
-        )
-        bound = np.zeros(dark.height, dtype=np.bool_)
-        for zone in landings:
-            bound |= shapely.intersects(ahead, zone.geometry)
-        from_coast[~bound] = -1
-    found = dark.with_columns(pl.Series("_coast", from_coast)).filter(pl.col("_coast") >= 0)
-    if found.is_empty():
+    zone = context.zones.containing(
+        "departure_coast", plots["lat"].to_numpy(), plots["lon"].to_numpy()
+    )
+    plots = plots.with_columns(pl.Series("_zone", zone))
+    left = _seen_leaving(plots, context)
+    if not left.is_empty():
+        dark = dark.join(left.select("contact_id"), on="contact_id", how="anti")
+    parts = [part for part in (left, _traced_back(dark, plots, context)) if not part.is_empty()]
+    if not parts:
         return pl.DataFrame()
-    names = np.array([z.name for z in coasts], dtype=object)
+    found = pl.concat(parts, how="diagonal_relaxed")
+    names = np.array([z.name for z in context.zones.of_kind("departure_coast")], dtype=object)
     night = at_night(pl.col("start"), pl.col("lon"))
     return found.select(
         pl.concat_list("contact_id").alias("contact_id"),
@@ -194,7 +165,165 @@ def _from_sensors(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         pl.struct(
             pl.Series("zone", names[found["_coast"].to_numpy()].tolist()),
             pl.col("_sensor").alias("seen_by"),
-            pl.col("_plots").alias("plots"),
+            pl.col("_how").alias("seen"),
             night.alias("night"),
         ).alias("evidence"),
     )
+
+
+def _seen_leaving(plots: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Dark tracks a sensor picks up inside a departure-coast zone and holds out to the
+    open sea, as AIS tracks are judged: the first plot outside the zone must lie
+    `departure_min_offshore_m` from land, within `departure_max_hours`. (A track first
+    seen further out that crosses a zone is passing by: `_traced_back` judges it.)"""
+    t = context.thresholds
+    inside = pl.col("_zone") >= 0
+    plots = plots.filter(pl.col("_zone").first().over("contact_id") >= 0)
+    first_in = pl.col("ts").first().over("contact_id")
+    candidates = plots.with_columns(first_in.alias("_in_ts")).filter(
+        ~inside
+        & (pl.col("ts") > pl.col("_in_ts"))
+        & ((pl.col("ts") - pl.col("_in_ts")).dt.total_seconds() <= t.departure_max_hours * 3600)
+    )
+    if candidates.is_empty():
+        return pl.DataFrame()
+    offshore = ~near_land_rows(context, candidates, t.departure_min_offshore_m)
+    exits = (
+        candidates.filter(pl.Series(offshore))
+        .group_by("contact_id")
+        .agg(pl.col("ts").first().alias("end"))
+    )
+    launch = (
+        plots.filter(inside)
+        .group_by("contact_id")
+        .agg(
+            pl.col("ts").first().alias("start"),
+            pl.col("lat").first(),
+            pl.col("lon").first(),
+            pl.col("_zone").first().alias("_coast"),
+            pl.col("sensor").cast(pl.String).first().alias("_sensor"),
+        )
+    )
+    return launch.join(exits, on="contact_id").with_columns(
+        pl.col("end").alias("detected"), pl.lit("leaving_the_coast").alias("_how")
+    )
+
+
+def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Dark tracks first seen at sea whose opening course, run back for up to
+    `departure_max_hours` at their speed, leads to a departure coast they are moving
+    away from, and, where landing coasts are marked, whose closing course leads on to
+    one. Courses are taken over the first and the last `_COURSE_S` of the track, not
+    from end to end: a crossing bends round capes and islands."""
+    t = context.thresholds
+    assert context.zones is not None
+    if dark.is_empty():
+        return pl.DataFrame()
+    window = pl.duration(seconds=_COURSE_S)
+    ends = (
+        plots.join(dark.select("contact_id"), on="contact_id")
+        .group_by("contact_id", maintain_order=True)
+        .agg(
+            pl.col("lat").first().alias("_a_lat"),
+            pl.col("lon").first().alias("_a_lon"),
+            pl.col("lat")
+            .filter(pl.col("ts") <= pl.col("ts").first() + window)
+            .last()
+            .alias("_b_lat"),
+            pl.col("lon")
+            .filter(pl.col("ts") <= pl.col("ts").first() + window)
+            .last()
+            .alias("_b_lon"),
+            (
+                (
+                    pl.col("ts").filter(pl.col("ts") <= pl.col("ts").first() + window).last()
+                    - pl.col("ts").first()
+                ).dt.total_seconds()
+            ).alias("_b_s"),
+            pl.col("lat")
+            .filter(pl.col("ts") >= pl.col("ts").last() - window)
+            .first()
+            .alias("_c_lat"),
+            pl.col("lon")
+            .filter(pl.col("ts") >= pl.col("ts").last() - window)
+            .first()
+            .alias("_c_lon"),
+            (
+                (
+                    pl.col("ts").last()
+                    - pl.col("ts").filter(pl.col("ts") >= pl.col("ts").last() - window).first()
+                ).dt.total_seconds()
+            ).alias("_c_s"),
+            pl.col("lat").last().alias("_d_lat"),
+            pl.col("lon").last().alias("_d_lon"),
+        )
+    )
+    dark = dark.join(ends, on="contact_id", maintain_order="left")
+    lat0, lon0 = dark["_a_lat"].to_numpy(), dark["_a_lon"].to_numpy()
+    opening = _course(
+        lat0, lon0, dark["_b_lat"].to_numpy(), dark["_b_lon"].to_numpy(), dark["_b_s"].to_numpy()
+    )
+    closing = _course(
+        dark["_c_lat"].to_numpy(),
+        dark["_c_lon"].to_numpy(),
+        dark["_d_lat"].to_numpy(),
+        dark["_d_lon"].to_numpy(),
+        dark["_c_s"].to_numpy(),
+    )
+    speed_kn, unit_e, unit_n = opening
+    under_way = speed_kn >= t.departure_min_sog
+    scale = np.cos(np.radians(lat0))
+    back_deg = speed_kn * _KNOT_MS * t.departure_max_hours * 3600 / (np.pi / 180 * EARTH_RADIUS_M)
+    blat = lat0 - unit_n * back_deg
+    blon = lon0 - unit_e * back_deg / scale
+    wake = shapely.linestrings(
+        np.stack([np.stack([lon0, blon], axis=1), np.stack([lat0, blat], axis=1)], axis=2)
+    )
+    lat1, lon1 = dark["_b_lat"].to_numpy(), dark["_b_lon"].to_numpy()
+    coasts = context.zones.of_kind("departure_coast")
+    from_coast = np.full(dark.height, -1, dtype=np.int32)
+    distance_deg = np.full(dark.height, np.inf)
+    for i, zone in enumerate(coasts):
+        d = shapely.distance(zone.geometry, shapely.points(lon0, lat0))
+        hits = shapely.intersects(wake, zone.geometry) & (d < distance_deg)
+        # Moving away: further from the coast at the end of the opening course.
+        away = shapely.distance(zone.geometry, shapely.points(lon1, lat1)) > d
+        chosen = hits & away & under_way
+        from_coast[chosen] = i
+        distance_deg[chosen] = d[chosen]
+    landings = context.zones.of_kind("landing_coast")
+    if landings:
+        end_kn, end_e, end_n = closing
+        dlat, dlon = dark["_d_lat"].to_numpy(), dark["_d_lon"].to_numpy()
+        ahead_deg = (
+            end_kn * _KNOT_MS * 2 * t.departure_max_hours * 3600 / (np.pi / 180 * EARTH_RADIUS_M)
+        )
+        flat = dlat + end_n * ahead_deg
+        flon = dlon + end_e * ahead_deg / np.cos(np.radians(dlat))
+        ahead = shapely.linestrings(
+            np.stack([np.stack([dlon, flon], axis=1), np.stack([dlat, flat], axis=1)], axis=2)
+        )
+        bound = np.zeros(dark.height, dtype=np.bool_)
+        for zone in landings:
+            bound |= shapely.intersects(ahead, zone.geometry)
+        from_coast[~bound] = -1
+    return (
+        dark.with_columns(pl.Series("_coast", from_coast), pl.lit("traced_back").alias("_how"))
+        .filter(pl.col("_coast") >= 0)
+        .select("contact_id", "start", "end", "detected", "lat", "lon", "_coast", "_sensor", "_how")
+    )
+
+
+def _course(
+    lat0: np.ndarray, lon0: np.ndarray, lat1: np.ndarray, lon1: np.ndarray, seconds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Speed (kn) and unit east/north components of the course from 0 to 1 (zero where
+    the two coincide)."""
+    scale = np.cos(np.radians(lat0))
+    east = (lon1 - lon0) * scale
+    north = lat1 - lat0
+    moved_deg = np.hypot(east, north)
+    speed_kn = moved_deg * np.pi / 180 * EARTH_RADIUS_M / np.maximum(seconds, 1.0) / _KNOT_MS
+    unit_e = np.divide(east, moved_deg, out=np.zeros_like(east), where=moved_deg > 0)
+    unit_n = np.divide(north, moved_deg, out=np.zeros_like(north), where=moved_deg > 0)
+    return np.where(moved_deg > 0, speed_kn, 0.0), unit_e, unit_n

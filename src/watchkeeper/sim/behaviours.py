@@ -51,6 +51,7 @@ from watchkeeper.sim.water import (
     IsLand,
     NoRoute,
     SeaRouter,
+    at_the_shore,
     legs_on_water,
     nearest_water,
     open_water,
@@ -186,7 +187,10 @@ class Injector:
             return p.name, p.lat, p.lon
         coast = coasts[int(self.rng.integers(len(coasts)))]
         lat, lon = coast.points[int(self.rng.integers(len(coast.points)))]
-        return (coast.name, *self._water(lat, lon))
+        la, lo = at_the_shore(self.is_land, np.array([lat]), np.array([lon]), 15_000.0)
+        if np.isnan(la[0]):  # no shore near the point: the nearest water will do
+            return (coast.name, *self._water(lat, lon))
+        return coast.name, float(la[0]), float(lo[0])
 
     def _small_boat(
         self, ais: bool, flag: str = "", cls: str = "B", role: str = "small_craft"

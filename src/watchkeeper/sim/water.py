@@ -26,6 +26,7 @@ __all__ = [
     "IsLand",
     "NoRoute",
     "SeaRouter",
+    "at_the_shore",
     "densify",
     "legs_on_water",
     "nearest_water",
@@ -88,9 +89,37 @@ def nearest_water(is_land: IsLand, lat: F64, lon: F64, max_m: float = 10_000.0) 
 
     NaN where there is none within `max_m`.
     """
+    return _nearest(lambda la, lo: open_water(is_land, la, lo), lat, lon, max_m)
+
+
+def at_the_shore(
+    is_land: IsLand,
+    lat: F64,
+    lon: F64,
+    max_m: float = 10_000.0,
+    clear_m: float = 150.0,
+    shore_m: float = 500.0,
+) -> tuple[F64, F64]:
+    """Each point, or the nearest water `clear_m` clear of land all round with land
+    within `shore_m`: off the beach a boat is launched from or lands on, when a
+    scenario's point lies inland or out at sea. (Closer in, a leg along the coast
+    would graze the shore and GPS noise put its reports on land.)
+
+    NaN where there is none within `max_m`.
+    """
+
+    def edge(la: F64, lo: F64) -> npt.NDArray[np.bool_]:
+        return open_water(is_land, la, lo, clear_m) & ~open_water(is_land, la, lo, shore_m)
+
+    return _nearest(edge, lat, lon, max_m)
+
+
+def _nearest(
+    wanted: Callable[[F64, F64], npt.NDArray[np.bool_]], lat: F64, lon: F64, max_m: float
+) -> tuple[F64, F64]:
     lat = np.array(lat, np.float64)
     lon = np.array(lon, np.float64)
-    bad = np.flatnonzero(~open_water(is_land, lat, lon))
+    bad = np.flatnonzero(~wanted(lat, lon))
     if bad.size == 0:
         return lat, lon
     radii = np.concatenate([np.arange(100.0, 1000.0, 100.0), np.arange(1000.0, max_m + 1, 250.0)])
@@ -103,7 +132,7 @@ def nearest_water(is_land: IsLand, lat: F64, lon: F64, max_m: float = 10_000.0) 
         np.tile(a, bad.size),
         np.tile(r, bad.size),
     )
-    water = open_water(is_land, clat, clon).reshape(bad.size, r.size)
+    water = wanted(clat, clon).reshape(bad.size, r.size)
     first = water.argmax(axis=1)
     found = water[np.arange(bad.size), first]
     clat, clon = clat.reshape(bad.size, r.size), clon.reshape(bad.size, r.size)
