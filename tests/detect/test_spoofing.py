@@ -145,3 +145,18 @@ def test_a_jump_onto_land_is_reported_once_as_on_land(land) -> None:  # noqa: AN
     back = sailing(672333333, 1900, 3600, 10, 36.5 + 12 * KNOT_DEG * 1900, 11.5)
     [event] = of_type(at_sea + inland + back, "position_spoofing", land=land).to_dicts()
     assert json.loads(event["evidence"])["variant"] == "on_land"
+
+
+def test_a_clone_heard_while_the_genuine_ship_is_out_of_range_is_identity_spoofing() -> None:
+    """The genuine ship sails on unheard for hours; meanwhile another transmitter uses
+    its MMSI 130 nm away; then the genuine ship is heard again where it should be."""
+    genuine_before = sailing(247123456, 0, 1800, 10, 36.0, 12.0, kn=10.0)
+    clone = sailing(247123456, 2 * 3600, 4 * 3600, 10, 36.0 + 130 / 60, 13.0, kn=11.0)
+    genuine_after = sailing(
+        247123456, 5 * 3600, 5 * 3600 + 1800, 10, 36.0 + 10 * KNOT_DEG * 5 * 3600, 12.0, kn=10.0
+    )
+    rows = genuine_before + clone + genuine_after
+    [event] = of_type(rows, "identity_spoofing").to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "shared_mmsi"
+    assert event["start"] == T0 + timedelta(hours=2)
+    assert of_type(rows, "position_spoofing").is_empty()

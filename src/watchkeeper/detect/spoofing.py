@@ -3,8 +3,10 @@
 Both start from `subtracks.split_tracks`: the reports of one MMSI that cannot be joined
 into one possible track. A second track heard *while* the main one keeps reporting is
 a second transmitter on the MMSI (identity spoofing, `shared_mmsi`); a second track
-heard while the main one is silent is the transponder's own positions jumping away
-(position spoofing, `jump`). Positions well inland are position spoofing too
+that takes over from the main one, which falls silent as it begins (or is never heard
+again), is the transponder's own positions jumping away (position spoofing, `jump`).
+A second track heard between two long silences of the main one is a second
+transmitter whose genuine ship was out of range. Positions well inland are position spoofing too
 (`on_land`). Invalid identities (`invalid_mmsi`, `invalid_imo`) and frequent renames
 (`name_changes`) come from the MMSI and the static reports.
 """
@@ -80,15 +82,46 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     before = (
         spans.filter(pl.col("ts") <= pl.col("start"))
         .group_by("mmsi", "subtrack")
-        .agg(pl.col("lat").last().alias("main_lat"), pl.col("lon").last().alias("main_lon"))
+        .agg(
+            pl.col("lat").last().alias("main_lat"),
+            pl.col("lon").last().alias("main_lon"),
+            pl.col("ts").last().alias("_main_before"),
+        )
+    )
+    after = (
+        spans.filter(pl.col("ts") >= pl.col("end"))
+        .group_by("mmsi", "subtrack")
+        .agg(pl.col("ts").first().alias("_main_after"))
     )
     apart = haversine_m(pl.col("main_lat"), pl.col("main_lon"), pl.col("lat"), pl.col("lon"))
+    # One transponder's stream: the main track fell silent as the second began, or was
+    # never heard again (a vessel gone quiet that reappears impossibly far away). A main
+    # track long silent before the second and heard again after it was out of range
+    # while another transmitter used its MMSI.
+    handover = pl.duration(milliseconds=int(t.spoof_handover_s * 1000))
+    handed_over = ((pl.col("start") - pl.col("_main_before")) <= handover) | pl.col(
+        "_main_after"
+    ).is_null()
     return (
         others.join(overlap, on=["mmsi", "subtrack"], how="left")
         .join(before, on=["mmsi", "subtrack"], how="left")
-        .with_columns(pl.col("overlap").fill_null(0), apart.alias("apart_m"))
+        .join(after, on=["mmsi", "subtrack"], how="left")
+        .with_columns(
+            pl.col("overlap").fill_null(0),
+            apart.alias("apart_m"),
+            handed_over.fill_null(False).alias("handed_over"),
+        )
+        .drop("_main_before", "_main_after")
         .filter(pl.col("apart_m").fill_null(float("inf")) >= t.spoof_min_apart_m)
         .sort("mmsi", "start")
+    )
+
+
+def _one_transponder(context: Context) -> pl.Expr:
+    """A second track that is the main one's transponder jumping away, not a second
+    transmitter: hardly any main reports while it is heard, and handed over."""
+    return (pl.col("overlap") < context.thresholds.spoof_min_overlap_reports) & pl.col(
+        "handed_over"
     )
 
 
@@ -96,7 +129,7 @@ def _jump_events(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     found = second_tracks(tracks, context)
     if found.is_empty():
         return found
-    jumps = found.filter(pl.col("overlap") < context.thresholds.spoof_min_overlap_reports)
+    jumps = found.filter(_one_transponder(context))
     return jumps.select(
         pl.concat_list(pl.col("mmsi").cast(pl.Int32)).alias("mmsi"),
         "start",
@@ -179,7 +212,7 @@ def _shared_mmsi(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     found = second_tracks(tracks, context)
     if found.is_empty():
         return found
-    shared = found.filter(pl.col("overlap") >= context.thresholds.spoof_min_overlap_reports)
+    shared = found.filter(~_one_transponder(context))
     return (
         shared.group_by("mmsi")
         .agg(

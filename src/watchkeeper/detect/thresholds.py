@@ -172,6 +172,15 @@ class Thresholds(BaseModel):
         "the two to be simultaneous (two transmitters: identity spoofing) rather than "
         "the one transponder's positions jumping away (position spoofing).",
     )
+    spoof_handover_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="A transponder whose positions jump away hands over from its true "
+        "track to the false one between two of its reports: the second track starts within "
+        "this time of the main one's last report. One that begins while the main one has "
+        "long been silent, the main one heard again later, is another transmitter on the "
+        "MMSI whose genuine ship was out of range (identity spoofing).",
+    )
     inland_m: float = Field(
         default=1000.0,
         ge=0,
