@@ -12,9 +12,11 @@ import json
 import socket
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyais
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +25,8 @@ from typer.testing import CliRunner
 from watchkeeper.ais.decode import decode_bytes
 from watchkeeper.api.app import create_app
 from watchkeeper.cli.main import app
+from watchkeeper.detect.inputs import from_logs
+from watchkeeper.sensors.contacts import read_contacts
 from watchkeeper.settings import load_settings
 from watchkeeper.sim.output import write_run
 from watchkeeper.sim.scenario import load_scenario
@@ -333,3 +337,35 @@ def test_simulate_live_serves_nmea_over_tcp() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_behaviour_is_observable_when_its_vessel_was_heard_or_seen_while_it_lasted(
+    written: dict[str, Path],
+) -> None:
+    """Truth nobody heard or saw is left out of scores; heard means a report came in."""
+    seen = from_logs([written["nmea"]])
+    heard = pl.concat(
+        [seen.positions.select("mmsi", "ts"), seen.vessels.select("mmsi", "ts")], how="vertical"
+    )
+    plots = pl.from_arrow(read_contacts(written["contacts"]).contacts)
+    slack = timedelta(minutes=2)
+    checked = 0
+    for e in map(json.loads, written["truth"].read_text().splitlines()):
+        details = e["details"]
+        if e["type"] == "ais_gap" or "genuine_mover" in details or "movers" in details:
+            continue  # silence by design; a shared MMSI; two parties (each checked alike)
+        start, end = datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])
+        near = heard.filter(
+            pl.col("mmsi").is_in(e["mmsi"]) & pl.col("ts").is_between(start - slack, end + slack)
+        )
+        sighted = plots.filter(
+            pl.col("contact_id").is_in(e["contact_ids"])
+            & pl.col("ts").is_between(start - slack, end + slack)
+        )
+        if details.get("observable", True):
+            assert near.height or sighted.height, e
+        else:
+            inner = near.filter(pl.col("ts").is_between(start + slack, end - slack))
+            assert inner.is_empty(), e
+        checked += 1
+    assert checked

@@ -144,6 +144,7 @@ class Simulation:
         self.legs = builder.build()
         self._sightings: dict[int, set[str]] = {}
         self._seen: dict[str, tuple[int, int, float, float, float, float]] = {}
+        self._heard: list[npt.NDArray[np.int64]] = []  # mover << 32 | minute, per window
 
     def windows(self) -> Iterator[Window]:
         """The run's output, ten minutes at a time, in order."""
@@ -158,12 +159,19 @@ class Simulation:
     def finished_truth(self) -> list[TruthEvent]:
         """The truth, completed with what the sensors saw (call after the last window)."""
         events = list(self.truth)
+        heard = np.unique(np.concatenate(self._heard)) if self._heard else np.empty(0, np.int64)
         for event in events:
             mover = event.details.get("mover")
             if isinstance(mover, int) and not event.contact_ids:
                 event.contact_ids = sorted(self._sightings.get(mover, set()))
-            # A dark boat no sensor saw happened, but no detector could know it.
-            event.details["observable"] = bool(event.mmsi or event.contact_ids)
+            # A behaviour no receiver heard and no sensor saw while it lasted happened,
+            # but no detector could know it (a dark boat out of sight, a ship whose
+            # spoofed positions went unheard); a gap is silence by definition.
+            movers = event.details.get("movers") or ([mover] if isinstance(mover, int) else [])
+            event.details["observable"] = bool(event.mmsi or event.contact_ids) and (
+                event.type == "ais_gap"
+                or all(self._observed(int(m), event.start, event.end, heard) for m in movers)
+            )
         for mover in self.dark:
             ids = sorted(self._sightings.get(mover, set()))
             if not ids:
@@ -183,6 +191,14 @@ class Simulation:
             )
         return events
 
+    def _observed(self, mover: int, start: int, end: int, heard: npt.NDArray[np.int64]) -> bool:
+        """Whether a receiver heard `mover`, or a sensor saw it, between `start` and `end`."""
+        lo, hi = (mover << 32) | (start // 60_000), (mover << 32) | (end // 60_000)
+        if np.searchsorted(heard, hi, side="right") > np.searchsorted(heard, lo):
+            return True
+        spans = (self._seen[c] for c in self._sightings.get(mover, ()) if c in self._seen)
+        return any(first <= end and last >= start for first, last, *_ in spans)
+
     def _window(self, w0: int, w1: int, rng: np.random.Generator) -> Window:
         kinds = [
             position_reports(self.legs, self.fleet, self.overrides, w0, w1, rng),
@@ -191,6 +207,7 @@ class Simulation:
         ]
         payloads: list[Payloads] = []
         ts_parts, lat_parts, lon_parts, always = [], [], [], []
+        movers = []
         for reports in kinds:
             if len(reports):
                 payloads.append(encode_payloads(reports.columns))
@@ -198,6 +215,7 @@ class Simulation:
                 lat_parts.append(reports.columns["lat"])
                 lon_parts.append(reports.columns["lon"])
                 always.append(np.full(len(reports), -1, np.int32))
+                movers.append(reports.mover)
         base = self._base_stations(w0, w1)
         if len(base):
             payloads.append(encode_payloads(base.columns))
@@ -213,6 +231,10 @@ class Simulation:
         lat = np.concatenate(lat_parts).astype(np.float64)
         lon = np.concatenate(lon_parts).astype(np.float64)
         rx = self.stations.hear(ts, lat, lon, rng, always=np.concatenate(always))
+        if movers:  # base stations' own reports come last and are not movers
+            mover = np.concatenate(movers).astype(np.int64)
+            tx = rx.tx[rx.tx < mover.shape[0]]
+            self._heard.append(np.unique((mover[tx] << 32) | (ts[tx] // 60_000)))
         channel = np.where(rng.random(rx.tx.shape[0]) < 0.5, ord("A"), ord("B")).astype(np.uint8)
         out = frame_sentences(allp, rx.tx, rx.stamped, rx.station, self.stations.ids, channel)
         arrival = np.repeat(
