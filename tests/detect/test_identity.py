@@ -97,5 +97,7 @@ def test_renamed_twice_in_a_day_but_not_once() -> None:
     found = identity_events(_reports(247000001) + _reports(247000002), vessels)
     [event] = found.to_dicts()
     assert event["mmsi"] == [247000001]
+    # It began after ALFA was last heard (2 h), and was sure at the second change (6 h).
+    assert event["start"] == T0 + timedelta(hours=2)
     assert event["detected"] == T0 + timedelta(hours=6)
     assert json.loads(event["evidence"])["variant"] == "name_changes"

@@ -79,7 +79,12 @@ def renames(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         changed = (pl.col(name) != pl.col(name).shift(1)) & (
             pl.col("mmsi") == pl.col("mmsi").shift(1)
         )
-        changes.append(said.filter(changed).select("mmsi", "ts", pl.lit(name).alias("field")))
+        # A change happened after the last report of the old value: that is when it began.
+        changes.append(
+            said.with_columns(pl.col("ts").shift(1).alias("_before"))
+            .filter(changed)
+            .select("mmsi", "ts", "_before", pl.lit(name).alias("field"))
+        )
     every = pl.concat(changes).sort("mmsi", "ts")
     if every.is_empty():
         return pl.DataFrame()
@@ -97,7 +102,7 @@ def renames(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         return pl.DataFrame()
     summary = hits.group_by("mmsi").agg(pl.col("ts").first().alias("detected"))
     spans = every.group_by("mmsi").agg(
-        pl.col("ts").first().alias("start"),
+        pl.col("_before").first().alias("start"),
         pl.col("ts").last().alias("end"),
         pl.len().alias("changes"),
         pl.col("field").unique().sort().alias("fields"),
