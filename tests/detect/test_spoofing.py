@@ -147,6 +147,21 @@ def test_a_jump_onto_land_is_reported_once_as_on_land(land) -> None:  # noqa: AN
     assert json.loads(event["evidence"])["variant"] == "on_land"
 
 
+def test_positions_pinned_inland_after_a_silence_are_not_a_second_transmitter(land) -> None:  # noqa: ANN001
+    """Unheard for an hour, then reporting from the Tunisian interior, then heard on its
+    way again: the transponder spoofed, not a clone (a clone sails at sea)."""
+    at_sea = sailing(672333333, 0, 1800, 10, 36.5, 11.5)
+    inland = [
+        {"mmsi": 672333333, "ts": T0 + timedelta(seconds=5400 + 10 * i), "lat": 34.0, "lon": 9.5}
+        for i in range(60)
+    ]
+    back = sailing(672333333, 9000, 10800, 10, 36.5 + 12 * KNOT_DEG * 9000, 11.5)
+    rows = at_sea + inland + back
+    assert of_type(rows, "identity_spoofing", land=land).is_empty()
+    [event] = of_type(rows, "position_spoofing", land=land).to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "on_land"
+
+
 def test_a_clone_heard_while_the_genuine_ship_is_out_of_range_is_identity_spoofing() -> None:
     """The genuine ship sails on unheard for hours; meanwhile another transmitter uses
     its MMSI 130 nm away; then the genuine ship is heard again where it should be."""

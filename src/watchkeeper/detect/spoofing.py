@@ -147,6 +147,11 @@ def _jump_events(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 
 def _inland(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Episodes of positions well inland (both spoofing detectors read them)."""
+    return context.shared("inland", tracks, lambda: _inland_episodes(tracks, context))
+
+
+def _inland_episodes(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if context.land is None or tracks.is_empty():
         return pl.DataFrame()
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
@@ -213,6 +218,26 @@ def _shared_mmsi(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if found.is_empty():
         return found
     shared = found.filter(~_one_transponder(context))
+    # Positions pinned inland are the one transponder spoofed (position spoofing, on
+    # land), whatever the main track did meanwhile: a clone sails at sea.
+    inland = _inland(tracks, context)
+    if not inland.is_empty() and not shared.is_empty():
+        pinned = (
+            shared.join(
+                inland.select(
+                    pl.col("mmsi").list.first().alias("mmsi"),
+                    pl.col("start").alias("_in_start"),
+                    pl.col("end").alias("_in_end"),
+                ),
+                on="mmsi",
+            )
+            .filter((pl.col("_in_start") <= pl.col("end")) & (pl.col("_in_end") >= pl.col("start")))
+            .select("mmsi", "subtrack")
+            .unique()
+        )
+        shared = shared.join(pinned, on=["mmsi", "subtrack"], how="anti")
+    if shared.is_empty():
+        return shared
     return (
         shared.group_by("mmsi")
         .agg(
