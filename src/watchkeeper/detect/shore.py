@@ -79,9 +79,11 @@ def anchorage_cells(tracks: pl.DataFrame, context: Context, distance_m: float) -
     )
     if anchored.is_empty() or distance_m <= 0:
         return pl.DataFrame(schema={"_cy": pl.Int32, "_cx": pl.Int32})
-    # Every small cell within reach of an anchorage cell (a square of cells, generous).
-    reach = int(np.ceil(distance_m * _DEG_PER_M / _CELL_DEG)) + int(_ANCHORAGE_DEG / _CELL_DEG)
-    offsets = pl.DataFrame({"_o": list(range(-reach, reach + 1))})
+    # Every small cell within reach of an anchorage cell: the cell's own small cells and
+    # `reach` more on every side (a square, so its corners reach a little further).
+    reach = int(np.ceil(distance_m * _DEG_PER_M / _CELL_DEG))
+    span = int(round(_ANCHORAGE_DEG / _CELL_DEG))
+    offsets = pl.DataFrame({"_o": list(range(-reach, span + reach))})
     base = anchored.select(
         (pl.col("_ay") * int(_ANCHORAGE_DEG / _CELL_DEG)).alias("_cy0"),
         (pl.col("_ax") * int(_ANCHORAGE_DEG / _CELL_DEG)).alias("_cx0"),
