@@ -38,6 +38,9 @@ def second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     t = context.thresholds
+    # Positions pinned inland are judged on their own (`on_land`); left in, a spoofed
+    # fix ashore would join whichever track it lies within reach of, and split the rest.
+    tracks = tracks.filter(pl.Series(~_inland_rows(tracks, context)))
     if tracks.is_empty():
         return pl.DataFrame()
     numbers = split_tracks(
@@ -151,9 +154,15 @@ def _inland(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     return context.shared("inland", tracks, lambda: _inland_episodes(tracks, context))
 
 
-def _inland_episodes(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+def _inland_rows(tracks: pl.DataFrame, context: Context) -> np.ndarray:
+    """Whether each report lies well inland: on land, and land `inland_m` away in the
+    four directions (a harbour or a beach is not inland). All False without a land mask."""
+    return context.shared("inland_rows", tracks, lambda: _look_inland(tracks, context))
+
+
+def _look_inland(tracks: pl.DataFrame, context: Context) -> np.ndarray:
     if context.land is None or tracks.is_empty():
-        return pl.DataFrame()
+        return np.zeros(tracks.height, dtype=np.bool_)
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     step = context.thresholds.inland_m * _DEG_PER_M
     widen = step / np.maximum(np.cos(np.radians(lat)), 0.05)
@@ -164,7 +173,13 @@ def _inland_episodes(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     for dlat, dlon in ((step, 0.0), (-step, 0.0), (0.0, 1.0), (0.0, -1.0)):
         around &= context.land.is_land(la + dlat, lo + dlon * wide)
     inland[ashore] = around
-    marked = tracks.with_columns(pl.Series("_inland", inland))
+    return np.asarray(inland)
+
+
+def _inland_episodes(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    if context.land is None or tracks.is_empty():
+        return pl.DataFrame()
+    marked = tracks.with_columns(pl.Series("_inland", _inland_rows(tracks, context)))
     found = episodes(marked, pl.col("_inland"), bridge_s=context.thresholds.beacon_episode_gap_s)
     if found.is_empty():
         return found
