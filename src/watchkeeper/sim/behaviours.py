@@ -29,9 +29,19 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from watchkeeper.sim.fleet import Fleet, Ship, ship_for_role
-from watchkeeper.sim.legs import NM, LegBuilder, Legs, distance_m, offset, split_at, step
+from watchkeeper.sim.legs import (
+    NM,
+    LegBuilder,
+    Legs,
+    bearing_deg,
+    distance_m,
+    offset,
+    split_at,
+    step,
+)
 from watchkeeper.sim.movers import Movers
 from watchkeeper.sim.receivers import Stations
 from watchkeeper.sim.scenario import Scenario
@@ -62,6 +72,8 @@ __all__ = ["SEA_BEHAVIOURS", "Injector"]
 log = logging.getLogger(__name__)
 
 _DAY: Final = 24 * HOUR
+_STRAIGHT_NM: Final = 40.0  # how far a crossing runs straight out from its beach
+_MIN_STRAIGHT_NM: Final = 5.0  # ... when it can run at least this far
 
 #: Behaviours injected at sea, in the order they are planned (border crossings are land's).
 SEA_BEHAVIOURS: Final = (
@@ -225,6 +237,38 @@ class Injector:
                 return plat, plon
         return self._water(lat, lon)
 
+    def _crossing(
+        self, lat0: float, lon0: float, lat1: float, lon1: float
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """A small boat's way from a beach to a far coast: straight out toward it for as
+        long as the water allows (up to `_STRAIGHT_NM`), then the sea route. Crossings
+        head for the open sea; the sea-lane network would keep them a few hundred metres
+        off the coast for hours."""
+        course = float(bearing_deg(lat0, lon0, lat1, lon1))
+        far = min(_STRAIGHT_NM * NM, 0.8 * float(distance_m(lat0, lon0, lat1, lon1)))
+        run = np.arange(1, int(far // 1000) + 1) * 1000.0
+        if run.size:
+            lat, lon = offset(np.full(run.size, lat0), np.full(run.size, lon0), course, run)
+            ok = legs_on_water(
+                self.is_land,
+                np.concatenate([[lat0], lat[:-1]]),
+                np.concatenate([[lon0], lon[:-1]]),
+                lat,
+                lon,
+                CHECK_M,
+            ) & open_water(self.is_land, lat, lon)
+            clear = int(np.argmin(ok)) if not ok.all() else ok.size  # steps clear of land
+            if clear * 1000.0 >= _MIN_STRAIGHT_NM * NM:
+                rlat, rlon = self.router.route(
+                    float(lat[clear - 1]), float(lon[clear - 1]), lat1, lon1
+                )
+                return (
+                    np.concatenate([[lat0], lat[: clear - 1], rlat]),
+                    np.concatenate([[lon0], lon[: clear - 1], rlon]),
+                )
+        rlat, rlon = self.router.route(lat0, lon0, lat1, lon1)
+        return np.asarray(rlat, np.float64), np.asarray(rlon, np.float64)
+
     def _voyage(
         self,
         mover: int,
@@ -285,7 +329,7 @@ class Injector:
         mover, _ = self._small_boat(ais)
         speed = float(self.rng.uniform(5, 8))
         t0 = self._when(4 * HOUR, night=True)
-        t1 = self._voyage(mover, lat0, lon0, lat1, lon1, t0, speed)
+        t1 = self.builder.path(mover, *self._crossing(lat0, lon0, lat1, lon1), t0, speed)
         self.truth.append(
             TruthEvent(
                 "departure",
@@ -339,7 +383,7 @@ class Injector:
         )
         speed = float(self.rng.uniform(5, 7))
         t_leave = self._when(8 * HOUR)
-        lat, lon = self.router.route(lat0, lon0, lat1, lon1)
+        lat, lon = self._crossing(lat0, lon0, lat1, lon1)
         # Sail 1-4 hours (at most half the way), then the engine stops.
         total = float(distance_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
         (lat, lon), _ = split_at(lat, lon, min(self.rng.uniform(1, 4) * speed * NM, 0.5 * total))
@@ -452,7 +496,8 @@ class Injector:
         plat, plon = port.lat, port.lon
         # Both come from afar and time their arrival; mother from a port, craft from the coast.
         for mover, (olat, olon), speed in ((mother, (plat, plon), 9.0), (craft, (clat, clon), 7.0)):
-            rlat, rlon = self.router.route(olat, olon, mlat, mlon)
+            way = self._crossing if mover == craft else self.router.route
+            rlat, rlon = way(olat, olon, mlat, mlon)
             d = distance_m(rlat[:-1], rlon[:-1], rlat[1:], rlon[1:]).sum()
             t_go = t_meet - int(d / (speed * 1852 / 3600) * 1000)
             self.builder.path(mover, rlat, rlon, t_go, speed)
