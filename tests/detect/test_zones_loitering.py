@@ -138,3 +138,17 @@ def test_a_crowd_lying_still_is_an_anchorage_not_loitering() -> None:
         r for m in range(4) for r in idling(672000010 + m, 34.25 + 0.001 * m, 11.25, 3, sog=0.1)
     ]
     assert loiterers(rows).is_empty()
+
+
+def test_a_boat_heard_only_at_hourly_passes_idling_in_one_place_is_loitering() -> None:
+    """Far from receivers a satellite hears the boat for a few minutes each hour."""
+    passes = [r for r in idling(672000021, 34.2, 11.2, 4) if r["ts"].minute < 10]  # type: ignore[attr-defined]
+    [event] = loiterers(passes).to_dicts()
+    assert event["end"] - event["start"] >= timedelta(hours=3)
+    # Heard as seldom but 10 nm further on at each pass: under way, not idling.
+    moving = [
+        {**r, "lat": 34.0 + 0.17 * (r["ts"] - T0).total_seconds() / 3600}  # type: ignore[operator]
+        for r in idling(672000022, 34.0, 11.3, 4)
+        if r["ts"].minute < 10  # type: ignore[attr-defined]
+    ]
+    assert loiterers(moving).is_empty()

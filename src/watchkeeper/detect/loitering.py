@@ -10,24 +10,48 @@ node may also require part of the spell to be at night (`loiter_min_night_share`
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 import polars as pl
 
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import finish_events
 from watchkeeper.detect.shore import anchorage_cells, near_land_rows
-from watchkeeper.detect.tracks import at_night, episodes
+from watchkeeper.detect.tracks import at_night, haversine_m
 
 __all__ = ["loitering"]
 
 _EXPLAINED_STATUS = [1, 5, 6, 7]  # at anchor, moored, aground, fishing
+_KNOT_MS: Final = 1852 / 3600
+
+
+def _spells(idle: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Idle reports (by vessel and time) numbered by spell (`episode`). A spell survives
+    faster reports or silence of up to `loiter_max_interruption_s`, and a longer silence
+    (nothing heard at all, up to `loiter_max_silence_s`) after which the vessel is heard
+    again no further away than it could idle: where reception is thin, a boat heard at
+    each satellite pass is idling all along."""
+    t = context.thresholds
+    previous = pl.col("ts").shift(1)
+    gap_s = (pl.col("ts") - previous).dt.total_milliseconds() / 1000
+    moved_kn = haversine_m(
+        pl.col("lat").shift(1), pl.col("lon").shift(1), pl.col("lat"), pl.col("lon")
+    ) / (gap_s * _KNOT_MS)
+    silent = pl.col("_heard_before") == previous  # nothing else heard in between
+    bridged = (pl.col("mmsi") == pl.col("mmsi").shift(1)) & (
+        (gap_s <= t.loiter_max_interruption_s)
+        | (silent & (gap_s <= t.loiter_max_silence_s) & (moved_kn < t.loiter_max_sog))
+    )
+    return idle.with_columns((~bridged).fill_null(True).cast(pl.UInt32).cum_sum().alias("episode"))
 
 
 def loitering(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     t = context.thresholds
     if context.zones is None or not context.zones.of_kind("departure_coast") or tracks.is_empty():
         return finish_events(pl.DataFrame(), "loitering")
-    slow = tracks.filter(
+    heard_before = pl.col("ts").shift(1).over("mmsi").alias("_heard_before")
+    slow = tracks.with_columns(heard_before).filter(
         (pl.col("sog").fill_null(0.0) < t.loiter_max_sog)
         & ~pl.col("nav_status").fill_null(15).is_in(_EXPLAINED_STATUS)
     )
@@ -46,7 +70,7 @@ def loitering(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     )
     names = [z.name for z in context.zones.of_kind("departure_coast")]
     inside = slow.filter(pl.Series(zone >= 0)).with_columns(pl.Series("_zone", zone[zone >= 0]))
-    found = episodes(inside, pl.lit(True), bridge_s=t.loiter_max_interruption_s)
+    found = _spells(inside, context)
     if found.is_empty():
         return finish_events(pl.DataFrame(), "loitering")
     elapsed = (pl.col("ts") - pl.col("ts").first().over("episode")).dt.total_milliseconds() / 1000

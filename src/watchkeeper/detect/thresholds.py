@@ -355,6 +355,13 @@ class Thresholds(BaseModel):
         description="Faster reports or silence within an idle spell that do not end it "
         "(a short move to hold position, a few lost class B reports).",
     )
+    loiter_max_silence_s: float = Field(
+        default=7200.0,
+        ge=0,
+        description="Longest silence within an idle spell when the vessel is heard again "
+        "no further away than it could idle: far from receivers a boat is heard only at "
+        "satellite passes or in the odd burst, an hour or more apart.",
+    )
     loiter_min_night_share: float = Field(
         default=0.0,
         ge=0,
