@@ -91,7 +91,8 @@ def build_basemap(geo_dir: Path, out: Path, *, max_zoom: int = MAX_ZOOM) -> Path
     with tempfile.TemporaryDirectory(prefix="wk-basemap-") as scratch:
         land = Path(scratch) / "land.geojsonl"
         _write_land(land_file, land)
-        partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}")
+        # tippecanoe picks the format by the extension: the partial file keeps `.pmtiles`.
+        partial = out.with_name(f".{uuid.uuid4().hex}.{out.name}")
         command = [
             str(exe),
             "--output",
