@@ -71,6 +71,7 @@ map.on("load", () => {
     document.getElementById("alert-count"),
     vessels,
   );
+  picture.feed = vessels;
   picture.alerts = alerts;
   vessels.start();
   alerts.start();
