@@ -33,8 +33,11 @@ let framed = false;
 function onUpdate(feed, kind, rows) {
   if (kind === "reconnecting") {
     status.textContent = "connection lost: reconnecting…";
+    // EventSource gives up on an HTTP error (an ended session): see whether to sign in.
+    if (feed.source.readyState === EventSource.CLOSED) whoAmI();
     return;
   }
+  if (kind === "snapshot") picture.alerts?.render(); // alerts placed by their vessels
   picture.vessels = feed.positions.size;
   picture.seq = feed.seq;
   picture.updatedAt = feed.updatedAt;
@@ -48,20 +51,24 @@ function onUpdate(feed, kind, rows) {
   }
 }
 
+let me = null; // the signed-in user, with the session's CSRF token
+
 async function whoAmI() {
   const response = await fetch("/api/me");
   if (response.status === 401) {
     window.location.assign("/login?next=/");
-    return null;
+    return;
   }
-  const me = await response.json();
+  me = await response.json();
   document.getElementById("user").textContent = `${me.username} · ${me.agency}`;
-  document.getElementById("logout").addEventListener("click", async () => {
-    await fetch("/api/auth/logout", { method: "POST", headers: { "X-CSRF-Token": me.csrf_token } });
-    window.location.assign("/login");
-  });
-  return me;
 }
+
+document.getElementById("logout").addEventListener("click", async () => {
+  if (me) {
+    await fetch("/api/auth/logout", { method: "POST", headers: { "X-CSRF-Token": me.csrf_token } });
+  }
+  window.location.assign("/login");
+});
 
 map.on("load", () => {
   const vessels = new VesselFeed(map, { onUpdate });
