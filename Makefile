@@ -25,18 +25,24 @@ $(UV):
 
 # Debian packages the node needs: GMT and GSHHG (full resolution) derive the land mask.
 DEB_PACKAGES := gmt gmt-gshhg-full
-# ... and those the tests need: a PostgreSQL server, started in a temporary directory.
-DEB_TEST_PACKAGES := postgresql
+# ... and those the tests need: a PostgreSQL server, started in a temporary directory, and
+# Chromium, which the browser tests drive with Playwright (never a browser download).
+DEB_TEST_PACKAGES := postgresql chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 GEO_DIR := $(VENV)/share/watchkeeper/geo
 LAND := $(GEO_DIR)/land.parquet
 # Derived from the land polygons: default 12/24 nm zones and the distance-to-shore grid.
 DERIVED := $(GEO_DIR)/default-zones.geojson $(GEO_DIR)/shore.npz
+# The picture's assets: MapLibre GL and PMTiles from the npm registry (versions pinned by
+# package-lock.json, copied out of node_modules), and the vector basemap built from the above.
+WEB_DIR := $(VENV)/share/watchkeeper/web
+VENDOR := $(WEB_DIR)/vendor/.installed
+BASEMAP := $(WEB_DIR)/basemap.pmtiles
 
 .PHONY: install
 install: $(UV) debs ## install Debian packages, the locked dependencies and derived geography into .venv/
 	@$(UV) sync --frozen --quiet --group bench
-	@$(MAKE) --no-print-directory $(LAND) $(DERIVED)
+	@$(MAKE) --no-print-directory $(LAND) $(DERIVED) $(VENDOR) $(BASEMAP)
 
 # $(call apt,PACKAGES): install the Debian packages that are missing.
 define apt
@@ -63,6 +69,25 @@ $(LAND):
 # Installs whose land file predates them (or is newer) get them on their own.
 $(DERIVED) &: $(LAND)
 	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(GEO_DIR) $(BIN)/watchkeeper geo derive
+
+# npm ci in a scratch folder under the venv, then only the files the browser loads (and
+# their licences) are kept: nothing is fetched from a CDN at run time.
+$(VENDOR): package.json package-lock.json
+	rm -rf $(WEB_DIR)/npm $(WEB_DIR)/vendor
+	mkdir -p $(WEB_DIR)/npm $(WEB_DIR)/vendor
+	cp package.json package-lock.json $(WEB_DIR)/npm/
+	cd $(WEB_DIR)/npm && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd $(WEB_DIR)/npm/node_modules && cp maplibre-gl/dist/maplibre-gl.mjs \
+		maplibre-gl/dist/maplibre-gl-worker.mjs maplibre-gl/dist/maplibre-gl.css \
+		pmtiles/dist/pmtiles.js $(CURDIR)/$(WEB_DIR)/vendor/
+	cp $(WEB_DIR)/npm/node_modules/maplibre-gl/LICENSE.txt $(WEB_DIR)/vendor/maplibre-gl.LICENSE.txt
+	rm -rf $(WEB_DIR)/npm
+	touch $@
+
+# Land and default zones as vector tiles (~25 s, ~8 MB: src/watchkeeper/geo/basemap.py).
+$(BASEMAP): $(LAND) $(GEO_DIR)/default-zones.geojson
+	WATCHKEEPER_GEO_DIR=$(CURDIR)/$(GEO_DIR) WATCHKEEPER_WEB_DIR=$(CURDIR)/$(WEB_DIR) \
+		$(BIN)/watchkeeper geo basemap
 
 .PHONY: run
 run: install ## start a demo node on http://127.0.0.1:8000 with the central-med scenario playing live

@@ -185,6 +185,32 @@ class Settings(BaseSettings):
             "`land.parquet`); `watchkeeper geo build` writes it, `make install` runs that."
         ),
     )
+    web_dir: Path = Field(
+        # Like geo_dir: built by `make install` into the environment the node runs from.
+        default=Path(sys.prefix) / "share" / "watchkeeper" / "web",
+        description=(
+            "Where the picture's assets built at install time live: `vendor/` (MapLibre GL "
+            "and PMTiles from the npm registry) and `basemap.pmtiles` (land and default "
+            "zones, `watchkeeper geo basemap`); `make install` writes both."
+        ),
+    )
+    picture_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "A live picture stream (`GET /api/picture/stream`) sends the vessels that "
+            "changed this often; the map lags the node by at most this plus a live batch."
+        ),
+    )
+    picture_stale_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "A vessel not heard for this long is drawn faded in the picture (class A "
+            "ships report every 3 min at anchor, class B every 3 min when slow)."
+        ),
+    )
     ports_file: Path | None = Field(
         default=None,
         description=(
@@ -306,7 +332,7 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("data_dir", "geo_dir", "ports_file", mode="after")
+    @field_validator("data_dir", "geo_dir", "web_dir", "ports_file", mode="after")
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()

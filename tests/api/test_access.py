@@ -79,7 +79,18 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
         {"path": "/api/alerts/999999/close", "json": {"note": "false alarm"}},
         404,
     ),
+    ("GET", "/api/picture/stream"): (EVERYONE, {"path": "/api/picture/stream?follow=false"}, 200),
+    # The operational picture (watchkeeper.web): its page and every asset behind the login.
+    ("GET", "/"): (EVERYONE, {}, 200),
+    ("GET", "/web/static/{name}"): (EVERYONE, {"path": "/web/static/picture.js"}, 200),
+    ("GET", "/web/vendor/{name}"): (EVERYONE, {"path": "/web/vendor/maplibre-gl.mjs"}, 200),
+    ("GET", "/web/basemap.pmtiles"): (EVERYONE, {}, 200),
+    ("GET", "/web/style.json"): (EVERYONE, {}, 200),
+    ("GET", "/web/zones.geojson"): (EVERYONE, {}, 200),
 }
+#: Pages a person opens: without credentials they send the browser to the login page
+#: (303, coming back afterwards) instead of answering 401.
+PAGES = {("GET", "/")}
 
 
 @pytest.fixture
@@ -129,8 +140,13 @@ def test_without_credentials_every_protected_route_is_401(client: TestClient) ->
             response = client.request(
                 method,
                 example.get("path", path),
+                follow_redirects=False,
                 **{k: v for k, v in example.items() if k == "json"},
             )
+            if (method, path) in PAGES:
+                assert response.status_code == 303, (method, path)
+                assert response.headers["Location"] == f"/login?next={path}"
+                continue
             assert response.status_code == 401, (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
             assert "sign in" in response.json()["detail"]

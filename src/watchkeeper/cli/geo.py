@@ -1,4 +1,5 @@
-"""`watchkeeper geo build|derive`: derive the node's geography from GSHHG (build needs GMT)."""
+"""`watchkeeper geo build|derive|basemap`: derive the node's geography from GSHHG (build needs
+GMT), and the picture's vector basemap from it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 import typer
 
 from watchkeeper.errors import ConfigError
+from watchkeeper.geo.basemap import BASEMAP_FILE, MAX_ZOOM, build_basemap
 from watchkeeper.geo.coastline import (
     DEFAULT_REGION,
     Region,
@@ -20,7 +22,7 @@ from watchkeeper.geo.maritime import build_maritime_zones
 from watchkeeper.geo.shore import SHORE_FILE, build_shore
 from watchkeeper.settings import load_settings
 
-__all__ = ["app", "build", "derive"]
+__all__ = ["app", "basemap", "build", "derive"]
 
 app = typer.Typer(help="Geography derived from real coastlines (GSHHG).", no_args_is_help=True)
 
@@ -82,4 +84,20 @@ def derive() -> None:
     typer.echo(
         f"distance to shore ({SHORE_FILE}): {shore.stat().st_size / 1e6:.1f} MB written to "
         f"{shore} in {time.perf_counter() - began:.1f} s"
+    )
+
+
+@app.command()
+def basemap(
+    max_zoom: Annotated[
+        int, typer.Option(min=0, max=14, help="Deepest zoom cut into tiles (the map over-zooms).")
+    ] = MAX_ZOOM,
+) -> None:
+    """Build the picture's vector basemap (land and default zones, PMTiles) into web_dir."""
+    settings = load_settings()
+    began = time.perf_counter()
+    path = build_basemap(settings.geo_dir, settings.web_dir / BASEMAP_FILE, max_zoom=max_zoom)
+    typer.echo(
+        f"basemap (land, zones; zooms 0-{max_zoom}): {path.stat().st_size / 1e6:.1f} MB "
+        f"written to {path} in {time.perf_counter() - began:.1f} s"
     )

@@ -13,6 +13,10 @@ list it here, e.g.::
     audit.router,
     vessels.router,
     alerts.router,
+    picture.router,
+    # The operational picture's page and assets (watchkeeper.web): a thin layer on top,
+    # like the API, under the same access rules.
+    web_router,
 ]
 
 Every route states the roles it admits (`watchkeeper.api.access.allow`); the app
@@ -25,7 +29,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from watchkeeper.api.routes import alerts, audit, auth, tokens, users, vessels
+from watchkeeper.api.routes import alerts, audit, auth, picture, tokens, users, vessels
+from watchkeeper.web import router as web_router
 
 __all__ = ["ROUTERS"]
 
@@ -37,4 +42,8 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     vessels.router,
     alerts.router,
+    picture.router,
+    # The operational picture's page and assets (watchkeeper.web): a thin layer on top,
+    # like the API, under the same access rules.
+    web_router,
 ]
