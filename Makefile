@@ -55,6 +55,10 @@ endef
 .PHONY: debs
 debs: ## install the Debian packages the node needs (skipped when present)
 	$(call apt,$(DEB_PACKAGES))
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing Debian packages: nodejs npm (the picture's assets come from npm)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
 
 .PHONY: test-debs
 test-debs: ## install the Debian packages the tests need (skipped when present)
