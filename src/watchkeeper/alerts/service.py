@@ -53,6 +53,7 @@ __all__ = [
     "SYSTEM_ACTOR",
     "Alerts",
     "IngestCounts",
+    "ranking",
 ]
 
 #: Alerts still waiting for someone: what the stream and the default list show.
@@ -107,7 +108,7 @@ def _event_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ranking() -> tuple[Any, ...]:
+def ranking() -> tuple[Any, ...]:
     return (
         Alert.distress.desc(),
         Alert.priority.asc(),
@@ -299,7 +300,7 @@ class Alerts:
     ) -> list[AlertView]:
         """Alerts ranked, distress first; `status` None means the open ones."""
         wanted = list(status) if status is not None else list(OPEN_STATUSES)
-        query = select(Alert).where(Alert.status.in_(wanted)).order_by(*_ranking()).limit(limit)
+        query = select(Alert).where(Alert.status.in_(wanted)).order_by(*ranking()).limit(limit)
         kinds = list(types or [])
         if kinds:
             query = query.where(Alert.type.in_(kinds))
@@ -310,7 +311,7 @@ class Alerts:
         self, since: datetime, *, limit: int = 10_000
     ) -> builtins.list[AlertView]:  # `list` here is the method above
         """Alerts whose row changed at or after `since`, ranked (what a live stream sends)."""
-        query = select(Alert).where(Alert.updated_at >= since).order_by(*_ranking()).limit(limit)
+        query = select(Alert).where(Alert.updated_at >= since).order_by(*ranking()).limit(limit)
         with self.db.transaction() as session:
             return [AlertView.of(alert) for alert in session.scalars(query)]
 

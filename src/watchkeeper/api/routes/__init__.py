@@ -25,7 +25,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from watchkeeper.api.routes import alerts, audit, auth, tokens, users, vessels
+from watchkeeper.api.routes import (
+    alert_rules,
+    alerts,
+    audit,
+    auth,
+    picture,
+    search,
+    tokens,
+    users,
+    vessels,
+    zones,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -37,4 +48,8 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     vessels.router,
     alerts.router,
+    search.router,
+    picture.router,
+    zones.router,
+    alert_rules.router,
 ]
