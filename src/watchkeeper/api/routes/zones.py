@@ -37,9 +37,12 @@ router = APIRouter(prefix="/api", tags=["zones"])
 AREA_ROLES: Final = frozenset({Role.ADMINISTRATOR, Role.WATCH_OFFICER, Role.ANALYST})
 ZoneKind = Literal[ZONE_KINDS]  # type: ignore[valid-type]
 
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Position = tuple[Lon, Lat] | tuple[Lon, Lat, Annotated[float, Field(allow_inf_nan=False)]]
+# Ranges (lon -180..180, lat -90..90), closure and validity are checked by the domain
+# (`check_area_geometry`), whose errors point into the geometry just as these do.
+Position = Annotated[
+    list[Annotated[float, Field(allow_inf_nan=False)]],
+    Field(min_length=2, max_length=3, description="[lon, lat] (or [lon, lat, alt]), WGS 84"),
+]
 Ring = Annotated[list[Position], Field(min_length=4, max_length=10_000)]
 
 
