@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,23 @@ def database_url(
 def node_settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings of a node of its own (data directory, records database) for one test."""
     return Settings(data_dir=tmp_path / "node", database_url=database_url)
+
+
+#: Real AIS from the Danish Maritime Authority (one hour of 2013-11-12, ~26,000
+#: messages; provenance in ../shared/data/ais/SOURCES.md), when the shared data is there.
+DMA_SAMPLE = Path(__file__).resolve().parents[1].parent / (
+    "shared/data/ais/dma-aisabnormal/ais-sample-20131112.txt"
+)
+
+
+@pytest.fixture(scope="session")
+def dma_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """An archive holding the real DMA sample (read-only for tests); skipped when absent."""
+    from watchkeeper.tracks import Archive
+    from watchkeeper.tracks.ingest import ingest_file
+
+    if not DMA_SAMPLE.is_file():
+        pytest.skip(f"{DMA_SAMPLE} is absent (../shared/data is not beside this checkout)")
+    with Archive(tmp_path_factory.mktemp("dma") / "archive") as archive:
+        ingest_file(archive, DMA_SAMPLE)
+        yield archive

@@ -68,6 +68,9 @@ class LiveNode:
     archive: Archive
     latest: LatestState
     on_events: Callable[[Changes], None] | None = None
+    #: The node's zones as they stand now (zone files and drawn areas), asked before each
+    #: detection run so a newly drawn area counts from the next run; None: the zone files.
+    zones: Callable[[], ZoneSet] | None = None
     detector: StreamingDetector | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -86,7 +89,9 @@ class LiveNode:
         if self.settings.detection_interval_seconds > 0:
             self.detector = StreamingDetector(
                 self.settings.detection,
-                zones=ZoneSet.load(self.settings.zones_dir, geo_dir=self.settings.geo_dir),
+                zones=None
+                if self.zones is not None  # asked in the detection thread, before each run
+                else ZoneSet.load(self.settings.zones_dir, geo_dir=self.settings.geo_dir),
                 horizon=timedelta(hours=self.settings.detection_horizon_hours),
             )
             thread = threading.Thread(target=self._detect, name="detect", daemon=True)
@@ -146,6 +151,15 @@ class LiveNode:
         recent = read_archive(self.archive, start=datetime.now(UTC) - detector.horizon)
         detector.add(recent.positions, vessels=recent.vessels)
 
+    def _refresh_zones(self, detector: StreamingDetector) -> None:
+        """Give the detector the zones as they stand now; keep the last ones if that fails."""
+        if self.zones is None:
+            return
+        try:
+            detector.zones = self.zones()
+        except Exception:
+            log.exception("live detection: cannot read the zones; keeping the last ones")
+
     def _to_detector(self, batch: DecodeResult) -> None:
         if self.detector is not None:
             self.detector.add(batch.positions, vessels=batch.vessels)
@@ -156,6 +170,7 @@ class LiveNode:
         assert self.detector is not None
         self._prime(self.detector)
         while not self._stop.wait(self.settings.detection_interval_seconds):
+            self._refresh_zones(self.detector)
             try:
                 changes = self.detector.run()
             except Exception:

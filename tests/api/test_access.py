@@ -23,6 +23,7 @@ from watchkeeper.testing import issue_token
 ADMIN = frozenset({Role.ADMINISTRATOR})
 EVERYONE = frozenset(ALL_ROLES)
 WATCH = frozenset({Role.WATCH_OFFICER})
+AREAS = frozenset({Role.ADMINISTRATOR, Role.WATCH_OFFICER, Role.ANALYST})
 PUBLIC = None
 
 # (method, route) -> (roles admitted, example request, status for an admitted caller)
@@ -60,6 +61,25 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
     ("GET", "/api/audit/verify"): (ADMIN, {}, 200),
     ("GET", "/api/vessels"): (EVERYONE, {}, 200),
     ("GET", "/api/vessels/{mmsi}/track"): (EVERYONE, {"path": "/api/vessels/247000001/track"}, 404),
+    ("GET", "/api/vessels/{mmsi}/dossier"): (
+        EVERYONE,
+        {"path": "/api/vessels/247000001/dossier"},
+        404,
+    ),
+    ("GET", "/api/search"): (EVERYONE, {"path": "/api/search?q=aurora"}, 200),
+    ("GET", "/api/picture"): (EVERYONE, {"path": "/api/picture?at=2026-07-15T01:00:00Z"}, 200),
+    ("GET", "/api/tracks"): (
+        EVERYONE,
+        {"path": "/api/tracks?start=2026-07-15T00:00:00Z&end=2026-07-15T01:00:00Z"},
+        200,
+    ),
+    ("GET", "/api/zones"): (EVERYONE, {}, 200),
+    ("POST", "/api/zones"): (AREAS, {"json": {"name": "x", "geometry": {"type": "Point"}}}, 422),
+    ("DELETE", "/api/zones/{zone_id}"): (AREAS, {"path": "/api/zones/999999"}, 404),
+    ("GET", "/api/ports"): (EVERYONE, {}, 200),
+    ("GET", "/api/alert-rules"): (EVERYONE, {}, 200),
+    ("POST", "/api/alert-rules"): (AREAS, {"json": {"name": "r", "zone": "nowhere"}}, 400),
+    ("DELETE", "/api/alert-rules/{rule_id}"): (AREAS, {"path": "/api/alert-rules/999999"}, 404),
     ("GET", "/api/alerts"): (EVERYONE, {}, 200),
     # follow=false: the stream sends the open alerts and ends, so the call returns.
     ("GET", "/api/alerts/stream"): (EVERYONE, {"path": "/api/alerts/stream?follow=false"}, 200),

@@ -304,7 +304,11 @@ def test_track_points_match_the_archive(client: TestClient, archive: Archive) ->
 
 def test_routes_are_documented_in_openapi(app: FastAPI) -> None:
     paths = app.openapi()["paths"]
-    assert set(paths) == {"/api/vessels", "/api/vessels/{mmsi}/track"}
+    assert set(paths) == {
+        "/api/vessels",
+        "/api/vessels/{mmsi}/track",
+        "/api/vessels/{mmsi}/dossier",
+    }
     params = {p["name"] for p in paths["/api/vessels"]["get"]["parameters"]}
     assert params == {"bbox", "limit"}
     track = paths["/api/vessels/{mmsi}/track"]["get"]

@@ -12,7 +12,14 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MID_COUNTRY", "country_of", "imo_check_digit", "valid_imo", "valid_vessel_mmsi"]
+__all__ = [
+    "MID_COUNTRY",
+    "country_of",
+    "imo_check_digit",
+    "mid_of",
+    "valid_imo",
+    "valid_vessel_mmsi",
+]
 
 _TABLE: Final = """
 201 AL 202 AD 203 AT 204 PT 205 BE 206 BY 207 BG 208 VA 209 CY 210 CY 211 DE 212 CY 213 GE
@@ -52,16 +59,26 @@ _KNOWN: Final = np.zeros(1000, dtype=np.bool_)
 _KNOWN[list(MID_COUNTRY)] = True
 
 
+def mid_of(mmsi: int) -> int | None:
+    """The Maritime Identification Digits of an MMSI, where its format has them: first for
+    ships, after `98`/`99` for craft and aids to navigation, after `111` for SAR
+    aircraft; None for distress devices (970, 972, 974) and numbers not of nine digits."""
+    if not 0 <= mmsi <= 999_999_999:
+        return None
+    digits = f"{mmsi:09d}"
+    if digits.startswith(("970", "972", "974")):
+        return None
+    if digits.startswith(("98", "99")):
+        return int(digits[2:5])
+    if digits.startswith("111"):
+        return int(digits[3:6])
+    return int(digits[:3])
+
+
 def country_of(mmsi: int) -> str | None:
     """ISO code of the country of a ship's MMSI (also of 98MID craft and 111MID aircraft)."""
-    digits = f"{mmsi:09d}"
-    if digits.startswith(("98", "99")):
-        mid = int(digits[2:5])
-    elif digits.startswith("111"):
-        mid = int(digits[3:6])
-    else:
-        mid = int(digits[:3])
-    return MID_COUNTRY.get(mid)
+    mid = mid_of(mmsi)
+    return None if mid is None else MID_COUNTRY.get(mid)
 
 
 def valid_vessel_mmsi(mmsi: npt.ArrayLike) -> npt.NDArray[np.bool_]:

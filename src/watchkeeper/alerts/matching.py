@@ -51,7 +51,8 @@ def _containing(
 def match_rules(
     events: pl.DataFrame, rules: Sequence[AlertRule], zones: ZoneSet | None = None
 ) -> pl.DataFrame:
-    """The events that become alerts, with the `rule` that admitted each and its `zone`.
+    """The events that become alerts, with the `rule` that admitted each, its `zone` and
+    the rule's `rule_priority` (null when the rule sets none).
 
     `events` has at least `type`, `score`, `distress`, `lat` and `lon`. Events no rule
     admits are dropped, except distress, kept with rule `distress`. Loops over rules
@@ -65,6 +66,7 @@ def match_rules(
     scores = events["score"].cast(pl.Float64).fill_null(-1.0).to_numpy()
     rule_of = np.full(n, None, dtype=object)
     zone_of = np.full(n, None, dtype=object)
+    priority_of = np.full(n, None, dtype=object)
     for rule in rules:
         todo = rule_of == None  # noqa: E711
         if rule.types:
@@ -76,10 +78,12 @@ def match_rules(
             todo &= where != None  # noqa: E711
             zone_of[todo] = where[todo]
         rule_of[todo] = rule.name
+        priority_of[todo] = rule.priority
     distress = events["distress"].fill_null(False).to_numpy()
     rule_of[(rule_of == None) & distress] = DISTRESS_RULE  # noqa: E711
     matched = events.with_columns(
         pl.Series("rule", rule_of.tolist(), dtype=pl.String),
         pl.Series("zone", zone_of.tolist(), dtype=pl.String),
+        pl.Series("rule_priority", priority_of.tolist(), dtype=pl.Int8),
     )
     return matched.filter(pl.col("rule").is_not_null())

@@ -4,7 +4,8 @@ A watch officer cannot read every event the detectors raise; rules say which des
 their attention. A rule admits an event of one of its `types` (every type when none
 is named), at or above `min_score`, and, when it names a `zone`, only if the event's
 position lies in a zone of that name or kind (`watchkeeper.geo.zones`). Rules are
-tried in order and the first that admits an event names the alert (`rule`, `zone`). This module holds the rules (the
+tried in order and the first that admits an event names the alert (`rule`, `zone`),
+and may make it more urgent (`priority`). This module holds the rules (the
 settings read it, so it stays light); `matching` applies them.
 
 Distress events (`distress_beacon`, `drift`) always become alerts, whatever the rules
@@ -49,6 +50,15 @@ class AlertRule(BaseModel):
         description="a zone name or kind (e.g. `departure_coast`) the event's position must lie in",
     )
     min_score: float = Field(default=DEFAULT_MIN_SCORE, ge=0.0, le=1.0)
+    priority: int | None = Field(
+        default=None,
+        ge=1,
+        le=4,
+        description=(
+            "raise the alerts of this rule to this priority (1 is the most urgent); it never "
+            "lowers one: an alert keeps its event's priority when that is more urgent"
+        ),
+    )
 
     @field_validator("types", mode="after")
     @classmethod

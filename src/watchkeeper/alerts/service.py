@@ -42,6 +42,7 @@ from watchkeeper.records.models import Alert, AlertNote, User
 
 if TYPE_CHECKING:
     from watchkeeper.accounts.context import Accounts
+    from watchkeeper.areas.store import Areas
     from watchkeeper.detect.stream import Changes
     from watchkeeper.settings import Settings
 
@@ -52,6 +53,7 @@ __all__ = [
     "SYSTEM_ACTOR",
     "Alerts",
     "IngestCounts",
+    "ranking",
 ]
 
 #: Alerts still waiting for someone: what the stream and the default list show.
@@ -106,7 +108,7 @@ def _event_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ranking() -> tuple[Any, ...]:
+def ranking() -> tuple[Any, ...]:
     return (
         Alert.distress.desc(),
         Alert.priority.asc(),
@@ -118,29 +120,48 @@ def _ranking() -> tuple[Any, ...]:
 
 @dataclass(frozen=True)
 class Alerts:
-    """The records database, its audit trail, the alert rules and the zones they name."""
+    """The records database, its audit trail, the alert rules and the zones they name.
+
+    With `areas`, the rules and areas users defined through the API count too: their
+    rules are tried before `rules` (the settings'), and zones are looked up among the
+    drawn areas as well as `zones`; both are read afresh at each `ingest`.
+    """
 
     db: Database
     audit: AuditTrail
     rules: tuple[AlertRule, ...] = DEFAULT_RULES
     zones: ZoneSet = field(default_factory=lambda: ZoneSet([]))
     notifier: Notifier = field(default_factory=Notifier, compare=False)
+    areas: Areas | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         check_rules(self.rules, self.zones)
 
     @classmethod
-    def from_settings(cls, settings: Settings, accounts: Accounts) -> Alerts:
-        """The node's alerts: its rules (`alert_rules`) over its imported zones.
+    def from_settings(
+        cls, settings: Settings, accounts: Accounts, *, zones: ZoneSet | None = None
+    ) -> Alerts:
+        """The node's alerts: its rules (`alert_rules`) over its zones (`zones`, else read
+        from the zone files and defaults), with the areas and rules of its database.
 
-        Raises `ConfigError` when a rule names a zone that no zone file defines.
+        Raises `ConfigError` when a settings rule names a zone that no zone file defines.
         """
-        return cls(
-            db=accounts.db,
-            audit=accounts.audit,
-            rules=tuple(settings.alert_rules),
-            zones=ZoneSet.load(settings.zones_dir, geo_dir=settings.geo_dir),
+        from watchkeeper.areas.store import Areas  # noqa: PLC0415 - see the package docstring
+
+        zones = (
+            zones
+            if zones is not None
+            else ZoneSet.load(settings.zones_dir, geo_dir=settings.geo_dir)
         )
+        rules = tuple(settings.alert_rules)
+        areas = Areas(accounts.db, accounts.audit, base=zones, settings_rules=rules)
+        return cls(db=accounts.db, audit=accounts.audit, rules=rules, zones=zones, areas=areas)
+
+    def in_force(self) -> tuple[tuple[AlertRule, ...], ZoneSet]:
+        """The rules tried now, in order, and the zones they are matched in."""
+        if self.areas is None:
+            return self.rules, self.zones
+        return (*self.areas.rules(), *self.rules), self.areas.zone_set()
 
     # -- from the detectors ------------------------------------------------------
 
@@ -161,8 +182,11 @@ class Alerts:
             events = events.filter(~pl.col("retracted").fill_null(False))
             retracted = self.retract(gone["event_id"].to_list())
         events = events.unique("event_id", keep="last", maintain_order=True)
-        admitted = match_rules(events, self.rules, self.zones).select("event_id", "rule", "zone")
-        matched = {row[0]: (row[1], row[2]) for row in admitted.iter_rows()}
+        rules, zones = self.in_force()
+        admitted = match_rules(events, rules, zones).select(
+            "event_id", "rule", "zone", "rule_priority"
+        )
+        matched = {row[0]: row[1:] for row in admitted.iter_rows()}
         counts = {"raised": 0, "updated": 0, "unchanged": 0, "ignored": 0}
         with self.db.transaction() as session:
             now = utcnow()
@@ -173,7 +197,9 @@ class Alerts:
                 if alert is not None:
                     counts[self._update(session, alert, fields, now)] += 1
                 elif row["event_id"] in matched:
-                    rule, zone = matched[row["event_id"]]
+                    rule, zone, rule_priority = matched[row["event_id"]]
+                    if rule_priority is not None:  # a rule makes an alert more urgent, never less
+                        fields["priority"] = min(fields["priority"], int(rule_priority))
                     self._raise(session, row["event_id"], fields, rule, zone, now)
                     counts["raised"] += 1
                 else:
@@ -274,7 +300,7 @@ class Alerts:
     ) -> list[AlertView]:
         """Alerts ranked, distress first; `status` None means the open ones."""
         wanted = list(status) if status is not None else list(OPEN_STATUSES)
-        query = select(Alert).where(Alert.status.in_(wanted)).order_by(*_ranking()).limit(limit)
+        query = select(Alert).where(Alert.status.in_(wanted)).order_by(*ranking()).limit(limit)
         kinds = list(types or [])
         if kinds:
             query = query.where(Alert.type.in_(kinds))
@@ -285,7 +311,7 @@ class Alerts:
         self, since: datetime, *, limit: int = 10_000
     ) -> builtins.list[AlertView]:  # `list` here is the method above
         """Alerts whose row changed at or after `since`, ranked (what a live stream sends)."""
-        query = select(Alert).where(Alert.updated_at >= since).order_by(*_ranking()).limit(limit)
+        query = select(Alert).where(Alert.updated_at >= since).order_by(*ranking()).limit(limit)
         with self.db.transaction() as session:
             return [AlertView.of(alert) for alert in session.scalars(query)]
 

@@ -79,6 +79,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the archive and start the live feeds at startup (building the app writes nothing)."""
     settings: Settings = app.state.settings
     settings.create_dirs()
+    from watchkeeper.geo.zones import ZoneSet  # noqa: PLC0415
     from watchkeeper.node import LiveNode  # noqa: PLC0415 - keeps `import api.app` light
     from watchkeeper.tracks.archive import Archive  # noqa: PLC0415
     from watchkeeper.tracks.latest import LatestState  # noqa: PLC0415
@@ -86,7 +87,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     records = Accounts.open(settings)
     app.state.accounts = records
     try:
-        app.state.alerts = Alerts.from_settings(settings, records)
+        # Read once: the zone files and computed defaults (drawn areas come from the
+        # records database, `app.state.areas`, at each use).
+        zones = ZoneSet.load(settings.zones_dir, geo_dir=settings.geo_dir)
+        app.state.alerts = Alerts.from_settings(settings, records, zones=zones)
+        app.state.areas = app.state.alerts.areas
     except BaseException:
         records.db.close()
         raise
@@ -95,7 +100,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.archive = Archive(settings.archive_dir)
     if getattr(app.state, "latest", None) is None:
         app.state.latest = LatestState.from_archive(app.state.archive)
-    node = LiveNode(settings, app.state.archive, app.state.latest, on_events=app.state.alerts.apply)
+    node = LiveNode(
+        settings,
+        app.state.archive,
+        app.state.latest,
+        on_events=app.state.alerts.apply,
+        zones=app.state.areas.zone_set,
+    )
+    app.state.node = node
     try:
         await node.start()
         yield

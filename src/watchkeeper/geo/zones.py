@@ -12,8 +12,9 @@ them after the imported ones, so where both cover a point an imported zone is fo
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -27,9 +28,12 @@ from watchkeeper.errors import InputError
 __all__ = [
     "AREA_KINDS",
     "DEFAULT_ZONES_FILE",
+    "MAX_AREA_POSITIONS",
     "ZONE_KINDS",
+    "GeometryError",
     "Zone",
     "ZoneSet",
+    "check_area_geometry",
     "read_default_zones",
     "read_zones",
     "zones_geojson",
@@ -55,13 +59,107 @@ _GEOMETRIES: Final = {
 }
 
 
+#: Most positions an area drawn through the API may have (a map-drawn polygon has tens).
+MAX_AREA_POSITIONS: Final = 10_000
+
+
 @dataclass(frozen=True)
 class Zone:
+    """A named area, line or point; `origin` says where it came from: `imported` (a zone
+    file), `default` (computed by the node) or `drawn` (by a user, with its record `id`)."""
+
     kind: str
     name: str
     authority: str
     source: str
     geometry: BaseGeometry
+    origin: str = "imported"
+    id: int | None = None
+
+
+class GeometryError(InputError):
+    """A GeoJSON geometry that cannot be an area; `path` locates the fault inside it,
+    e.g. `("coordinates", 0, 3, 1)` for the latitude of a ring's fourth position."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _position(value: Any, path: tuple[str | int, ...]) -> tuple[float, float]:
+    if not isinstance(value, list | tuple) or not 2 <= len(value) <= 3:
+        raise GeometryError("a position is [lon, lat] (or [lon, lat, alt])", path)
+    for axis, (low, high) in enumerate(((-180.0, 180.0), (-90.0, 90.0))):
+        number = value[axis]
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise GeometryError("a coordinate must be a number", (*path, axis))
+        if not low <= float(number) <= high:  # NaN fails too
+            what = ("longitude", "latitude")[axis]
+            raise GeometryError(f"{what} {number} is outside [{low:g}, {high:g}]", (*path, axis))
+    return float(value[0]), float(value[1])
+
+
+def _ring(value: Any, path: tuple[str | int, ...]) -> list[tuple[float, float]]:
+    if not isinstance(value, list | tuple):
+        raise GeometryError("a ring is a list of positions", path)
+    if len(value) < 4:
+        raise GeometryError(
+            f"a ring needs at least 4 positions (3 corners and the first again), got {len(value)}",
+            path,
+        )
+    ring = [_position(p, (*path, i)) for i, p in enumerate(value)]
+    if ring[0] != ring[-1]:
+        raise GeometryError(
+            f"the ring is not closed: its last position {list(ring[-1])} must repeat "
+            f"its first {list(ring[0])}",
+            (*path, len(value) - 1),
+        )
+    return ring
+
+
+def _polygon(value: Any, path: tuple[str | int, ...]) -> list[list[tuple[float, float]]]:
+    if not isinstance(value, list | tuple) or not value:
+        raise GeometryError("a polygon is a non-empty list of rings (outer ring first)", path)
+    return [_ring(r, (*path, i)) for i, r in enumerate(value)]
+
+
+def check_area_geometry(geometry: Any) -> BaseGeometry:
+    """A GeoJSON Polygon or MultiPolygon (RFC 7946, [lon, lat]) as a valid shapely area.
+
+    Refuses, with a `GeometryError` whose `path` points at the fault: another type,
+    positions out of range or not numbers, rings of fewer than four positions or not
+    closed, more than `MAX_AREA_POSITIONS` positions, and polygons that are not valid
+    (a ring crossing itself or another; the message gives where). Ring orientation is
+    not checked (RFC 7946 asks parsers to accept either).
+    """
+    if not isinstance(geometry, dict):
+        raise GeometryError("a geometry is a GeoJSON object")
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise GeometryError(f"an area is a Polygon or MultiPolygon, not {kind!r}", ("type",))
+    coordinates = geometry.get("coordinates")
+    if kind == "Polygon":
+        polygons = [_polygon(coordinates, ("coordinates",))]
+    else:
+        if not isinstance(coordinates, list | tuple) or not coordinates:
+            raise GeometryError("a MultiPolygon is a non-empty list of polygons", ("coordinates",))
+        polygons = [_polygon(p, ("coordinates", i)) for i, p in enumerate(coordinates)]
+    count = sum(len(ring) for polygon in polygons for ring in polygon)
+    if count > MAX_AREA_POSITIONS:
+        raise GeometryError(
+            f"{count} positions; an area has at most {MAX_AREA_POSITIONS}", ("coordinates",)
+        )
+    shapes = [shapely.Polygon(polygon[0], polygon[1:]) for polygon in polygons]
+    shape = shapes[0] if kind == "Polygon" else shapely.MultiPolygon(shapes)
+    if not shape.is_valid:
+        reason = shapely.is_valid_reason(shape)
+        where = re.search(r"\[([-0-9.e]+) ([-0-9.e]+)\]", reason)
+        at = f" near lon {float(where[1]):.5f}, lat {float(where[2]):.5f}" if where else ""
+        label = reason.split("[")[0].strip().lower() or "invalid"
+        raise GeometryError(f"the polygon is not valid: {label}{at}", ("coordinates",))
+    if shape.area == 0:
+        raise GeometryError("the polygon has no area", ("coordinates",))
+    return shape
 
 
 def _feature(path: Path | str, index: int, feature: Any) -> Zone:
@@ -117,7 +215,7 @@ def read_zones(path: Path) -> list[Zone]:
 def read_default_zones(geo_dir: Path) -> list[Zone]:
     """The computed default zones in `geo_dir` (`DEFAULT_ZONES_FILE`), none if not built."""
     path = geo_dir / DEFAULT_ZONES_FILE
-    return read_zones(path) if path.is_file() else []
+    return [replace(z, origin="default") for z in read_zones(path)] if path.is_file() else []
 
 
 def zones_geojson(zones: Iterable[Zone]) -> dict[str, Any]:

@@ -31,7 +31,9 @@ __all__ = [
     "Agency",
     "Alert",
     "AlertNote",
+    "AlertRuleRow",
     "ApiToken",
+    "Area",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
@@ -269,3 +271,45 @@ class AlertNote(Base):
     actor: Mapped[str] = mapped_column(String(100), doc="user name, console:USER or system")
     action: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Area(Base):
+    """An area of interest a user drew on the map: a zone like those of the zone files.
+
+    Never changed once drawn (draw another instead); deleting one keeps the row with
+    `deleted_at`, so the alerts that name it can still be explained.
+    """
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), doc="a zone kind; `area_of_interest`")
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    authority: Mapped[str] = mapped_column(String(200), default="")
+    geometry: Mapped[str] = mapped_column(Text, doc="GeoJSON geometry (RFC 7946), WGS 84")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
+    deleted_at: Mapped[datetime | None]
+
+
+class AlertRuleRow(Base):
+    """An alert rule defined through the API, tried before the settings' `alert_rules`.
+
+    Deleting one keeps the row with `deleted_at`: alerts name the rule that raised them.
+    """
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    types: Mapped[list[str]] = mapped_column(JSON, doc="event types; empty: every type")
+    zone: Mapped[str | None] = mapped_column(String(200), doc="a zone name or kind")
+    min_score: Mapped[float] = mapped_column(Float)
+    priority: Mapped[int | None] = mapped_column(
+        SmallInteger, doc="the alerts' priority at most this (1 is the most urgent)"
+    )
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
+    deleted_at: Mapped[datetime | None]

@@ -36,7 +36,7 @@ import os
 import threading
 import uuid
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,7 +66,7 @@ from watchkeeper.tracks.parts import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
 # LatestState is re-exported: the live side imports it next to Archive.
 __all__ = ["SCHEMAS", "TABLES", "UNKNOWN_DAY", "Archive", "LatestState"]
@@ -324,6 +324,24 @@ class Archive:
 
         found: pa.Table = self._query({"positions": (None, None)}, build)
         return bool(found.num_rows > 0)
+
+    def query(
+        self,
+        needs: Mapping[str, tuple[datetime | None, datetime | None]],
+        build: Callable[[Mapping[str, str]], tuple[str, dict[str, Any]]],
+    ) -> pa.Table:
+        """Run one DuckDB query over the committed files of some tables.
+
+        For the package's query modules (`watchkeeper.tracks.history`): `needs` maps a
+        table to the time range `[start, end)` its rows must fall in (None: open), so
+        only the day partitions that can hold it are read; `build(sources)` gets each
+        table as a SQL table expression (never user text) and returns the SQL and its
+        bound parameters. Retried if a compaction swaps files under it.
+        """
+        for name in needs:
+            _check_table(name)
+        bounds = {name: _day_bounds(*_check_range(*span)) for name, span in needs.items()}
+        return self._query(bounds, build)
 
     # -- internals -------------------------------------------------------------
 

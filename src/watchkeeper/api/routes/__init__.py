@@ -6,18 +6,7 @@ list it here, e.g.::
 
     from watchkeeper.api.routes import audit, auth, tokens, users, vessels
 
-    ROUTERS: list[APIRouter] = [
-    auth.router,
-    users.router,
-    tokens.router,
-    audit.router,
-    vessels.router,
-    alerts.router,
-    picture.router,
-    # The operational picture's page and assets (watchkeeper.web): a thin layer on top,
-    # like the API, under the same access rules.
-    web_router,
-]
+    ROUTERS: list[APIRouter] = [auth.router, users.router, ..., vessels.router]
 
 Every route states the roles it admits (`watchkeeper.api.access.allow`); the app
 refuses to build with one that does not. A route module may import `SettingsDep` from `watchkeeper.api.app` (the app's settings
@@ -29,7 +18,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from watchkeeper.api.routes import alerts, audit, auth, picture, tokens, users, vessels
+from watchkeeper.api.routes import (
+    alert_rules,
+    alerts,
+    audit,
+    auth,
+    picture,
+    picture_stream,
+    search,
+    tokens,
+    users,
+    vessels,
+    zones,
+)
 from watchkeeper.web import router as web_router
 
 __all__ = ["ROUTERS"]
@@ -42,7 +43,11 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     vessels.router,
     alerts.router,
+    search.router,
     picture.router,
+    picture_stream.router,
+    zones.router,
+    alert_rules.router,
     # The operational picture's page and assets (watchkeeper.web): a thin layer on top,
     # like the API, under the same access rules.
     web_router,

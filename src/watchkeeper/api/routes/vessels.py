@@ -9,9 +9,10 @@ thousands of vessels stays cheap. Times are RFC 3339 UTC with milliseconds.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Final
+from typing import Annotated, Any, Final, Literal
 
 import polars as pl
 import pyarrow as pa
@@ -21,11 +22,31 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from watchkeeper.accounts.principal import Principal
 from watchkeeper.accounts.roles import ALL_ROLES
-from watchkeeper.api.access import allow
+from watchkeeper.alerts.service import Alerts
+from watchkeeper.api.access import AccountsDep, allow
+from watchkeeper.api.routes.alerts import AlertOut
+from watchkeeper.picture.dossier import build_dossier
 from watchkeeper.tracks import Archive, BBox, LatestState, check_bbox
 
-__all__ = ["ArchiveDep", "Vessel", "get_archive", "get_latest_state", "router"]
+__all__ = [
+    "GEOJSON",
+    "MAX_MMSI",
+    "ArchiveDep",
+    "BBoxDep",
+    "LatestDep",
+    "Vessel",
+    "feature_collection",
+    "get_archive",
+    "get_latest_state",
+    "invalid_query",
+    "ndjson_items",
+    "parse_bbox",
+    "parse_time",
+    "router",
+    "with_text_ts",
+]
 
 router = APIRouter(prefix="/api/vessels", tags=["vessels"])
 
@@ -88,7 +109,7 @@ ArchiveDep = Annotated[Archive, Depends(get_archive)]
 LatestDep = Annotated[LatestState | None, Depends(get_latest_state)]
 
 
-def _invalid(param: str, message: str, value: str) -> RequestValidationError:
+def invalid_query(param: str, message: str, value: str) -> RequestValidationError:
     """A 422 in FastAPI's own error shape, so every validation answer looks the same."""
     error = {"type": "value_error", "loc": ("query", param), "msg": message, "input": value}
     return RequestValidationError([error])
@@ -113,7 +134,7 @@ def parse_bbox(
             raise ValueError(f"got {len(parts)} value(s)")
         numbers = (float(parts[0]), float(parts[1]), float(parts[2]), float(parts[3]))
     except ValueError:
-        raise _invalid(
+        raise invalid_query(
             "bbox",
             "bbox must be four comma-separated numbers: min_lon,min_lat,max_lon,max_lat",
             bbox,
@@ -121,20 +142,20 @@ def parse_bbox(
     try:
         return check_bbox(numbers)
     except ValueError as exc:
-        raise _invalid("bbox", str(exc), bbox) from None
+        raise invalid_query("bbox", str(exc), bbox) from None
 
 
 BBoxDep = Annotated[BBox | None, Depends(parse_bbox)]
 
 
-def _parse_time(param: str, text: str | None) -> datetime | None:
+def parse_time(param: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     if not _RFC3339.fullmatch(text):
         hint = ""
         if re.search(r":\d{2} \d{2}:\d{2}$", text):
             hint = " (a '+' in a URL means a space: write the offset as %2B)"
-        raise _invalid(
+        raise invalid_query(
             param,
             f"{param} must be an RFC 3339 time with an offset, e.g. 2024-05-01T00:00:00Z{hint}",
             text,
@@ -142,7 +163,7 @@ def _parse_time(param: str, text: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text.upper().replace(" ", "T")).astimezone(UTC)
     except ValueError as exc:
-        raise _invalid(param, f"{param} is not a valid time: {exc}", text) from None
+        raise invalid_query(param, f"{param} is not a valid time: {exc}", text) from None
 
 
 _TIME_DOC: Final = "RFC 3339 time with an offset, e.g. 2024-05-01T00:00:00Z"
@@ -167,7 +188,7 @@ def list_vessels(
         table = latest.snapshot(bbox, limit=limit)
     else:
         table = archive.latest_vessels(bbox=bbox, limit=limit)
-    frame = pl.DataFrame(_with_text_ts(table).select(list(_VESSEL_COLUMNS)))
+    frame = pl.DataFrame(with_text_ts(table).select(list(_VESSEL_COLUMNS)))
     return Response(content=frame.write_json(), media_type="application/json")
 
 
@@ -196,35 +217,39 @@ def vessel_track(
 ) -> Response:
     """Positions of `mmsi` in `[start, end)` in time order; positions without a time or
     coordinates are left out, as they cannot be placed on a track."""
-    start_ts, end_ts = _parse_time("start", start), _parse_time("end", end)
+    start_ts, end_ts = parse_time("start", start), parse_time("end", end)
     if start_ts is not None and end_ts is not None and start_ts > end_ts:
-        raise _invalid("start", f"start {start} is after end {end}", start or "")
+        raise invalid_query("start", f"start {start} is after end {end}", start or "")
     table = archive.track(mmsi, start=start_ts, end=end_ts)
     if table.num_rows == 0 and (
         (start_ts is None and end_ts is None) or not archive.has_positions(mmsi)
     ):
         raise HTTPException(status_code=404, detail=f"no positions stored for MMSI {mmsi}")
-    return Response(content=_feature_collection(mmsi, table), media_type=GEOJSON)
+    return Response(content=feature_collection(mmsi, table), media_type=GEOJSON)
 
 
-def _with_text_ts(table: pa.Table) -> pa.Table:
+def with_text_ts(table: pa.Table) -> pa.Table:
     """Replace `ts` by its RFC 3339 text (vectorised; polars would print it otherwise)."""
     index = table.schema.get_field_index("ts")
     return table.set_column(index, "ts", pc.strftime(table.column("ts"), format=_TS_FORMAT))
 
 
-def _feature_collection(mmsi: int, track: pa.Table) -> str:
-    """The RFC 7946 FeatureCollection text of a track, coordinates [lon, lat]."""
+def feature_collection(
+    mmsi: int, track: pa.Table, *, line: bool = True, points: bool = True
+) -> str:
+    """The RFC 7946 FeatureCollection text of a track, coordinates [lon, lat]: a
+    LineString (with `line`, when there are two positions or more), then one Point per
+    position (with `points`)."""
     placed = pc.and_(
         pc.and_(pc.is_valid(track.column("ts")), pc.is_valid(track.column("lat"))),
         pc.is_valid(track.column("lon")),
     )
     columns = ["ts", "lat", "lon", "sog", "cog", "heading", "nav_status"]
-    frame = pl.DataFrame(_with_text_ts(track.filter(placed).select(columns)))
+    frame = pl.DataFrame(with_text_ts(track.filter(placed).select(columns)))
     lon_lat = pl.concat_list("lon", "lat")
     features: list[str] = []
-    if frame.height >= 2:
-        line = frame.select(
+    if line and frame.height >= 2:
+        drawn = frame.select(
             pl.lit("Feature").alias("type"),
             pl.struct(
                 pl.lit("LineString").alias("type"), lon_lat.implode().alias("coordinates")
@@ -236,19 +261,170 @@ def _feature_collection(mmsi: int, track: pa.Table) -> str:
                 pl.len().alias("positions"),
             ).alias("properties"),
         )
-        features.append(_ndjson_items(line))
-    if frame.height:
-        points = frame.select(
+        features.append(ndjson_items(drawn))
+    if points and frame.height:
+        dots = frame.select(
             pl.lit("Feature").alias("type"),
             pl.struct(pl.lit("Point").alias("type"), lon_lat.alias("coordinates")).alias(
                 "geometry"
             ),
             pl.struct("ts", "sog", "cog", "heading", "nav_status").alias("properties"),
         )
-        features.append(_ndjson_items(points))
+        features.append(ndjson_items(dots))
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 
-def _ndjson_items(frame: pl.DataFrame) -> str:
+def ndjson_items(frame: pl.DataFrame) -> str:
     """Rows of `frame` as JSON objects separated by commas (one C-level replace)."""
     return frame.write_ndjson().rstrip("\n").replace("\n", ",")
+
+
+# -- GET /api/vessels/{mmsi}/dossier ----------------------------------------------------
+
+
+class HistoryEntry(BaseModel):
+    """One value a vessel broadcast for one of its particulars."""
+
+    field: Literal["name", "callsign", "imo", "ship_type"]
+    value: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    reports: int = Field(description="static reports that carried it")
+    imo_valid: bool | None = Field(description="IMO numbers only: whether the check digit holds")
+
+
+class Identity(BaseModel):
+    name: str | None
+    callsign: str | None
+    imo: int | None
+    imo_valid: bool | None = Field(description="whether the IMO number's check digit holds")
+    ship_type: int | None = Field(description="ITU-R M.1371 ship and cargo type")
+
+
+class LatestFix(BaseModel):
+    ts: datetime | None
+    lat: float
+    lon: float
+    sog: float | None
+    cog: float | None
+    heading: int | None
+    nav_status: int | None
+
+
+class EventOut(BaseModel):
+    """An event the live detector holds (its recent window), as `watchkeeper detect` writes it."""
+
+    event_id: str
+    type: str
+    mmsi: list[int]
+    contact_ids: list[str]
+    start: datetime
+    end: datetime | None
+    detected: datetime | None
+    lat: float | None
+    lon: float | None
+    score: float
+    priority: int
+    distress: bool
+    evidence: dict[str, Any]
+
+
+class DossierOut(BaseModel):
+    """What the node knows of one vessel."""
+
+    mmsi: int
+    mid: int | None = Field(description="Maritime Identification Digits of the MMSI")
+    flag: str | None = Field(
+        description="ISO 3166-1 alpha-2 code of the country the MID is allocated to "
+        "(the flag the MMSI claims)"
+    )
+    mmsi_valid: bool = Field(description="whether a vessel may use this MMSI (ITU-R M.585)")
+    identity: Identity = Field(description="the latest particulars")
+    identity_history: list[HistoryEntry] = Field(
+        description="each distinct value per particular, newest first within one"
+    )
+    latest: LatestFix | None
+    track: dict[str, Any] = Field(
+        description="RFC 7946 FeatureCollection of the recent track (see `track`)"
+    )
+    track_start: datetime | None = Field(description="the recent track starts here")
+    events: list[EventOut]
+    alerts: list[AlertOut]
+
+
+def _evidence(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+@router.get(
+    "/{mmsi}/dossier",
+    response_model=DossierOut,
+    summary="One vessel's dossier: identity and its history, latest state, recent track, "
+    "events and alerts",
+    responses={404: {"description": "the node knows nothing of this MMSI"}},
+)
+def vessel_dossier(
+    request: Request,
+    archive: ArchiveDep,
+    latest: LatestDep,
+    accounts: AccountsDep,
+    reader: Annotated[Principal, allow(*ALL_ROLES)],
+    mmsi: Annotated[int, Path(ge=0, le=MAX_MMSI, description="the vessel's MMSI")],
+    hours: Annotated[
+        float,
+        Query(gt=0, le=168, description="length of the recent track, ending at the latest fix"),
+    ] = 6.0,
+    track: Annotated[
+        Literal["line", "points", "both"],
+        Query(description="the recent track as a LineString, one Point per position, or both"),
+    ] = "line",
+) -> DossierOut:
+    """Reading a dossier is written to the audit trail (`vessel.dossier`)."""
+    detector = getattr(getattr(request.app.state, "node", None), "detector", None)
+    alerts = getattr(request.app.state, "alerts", None)
+    found = build_dossier(
+        mmsi,
+        archive=archive,
+        latest=latest,
+        alerts=alerts if isinstance(alerts, Alerts) else None,
+        events=detector.events if detector is not None else None,
+        hours=hours,
+    )
+    with accounts.db.transaction() as session:
+        accounts.audit.record(
+            session,
+            reader.actor,
+            "vessel.dossier",
+            object_type="vessel",
+            object_id=mmsi,
+            outcome="ok" if found is not None else "not_found",
+        )
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"nothing is known of MMSI {mmsi}")
+    geojson = feature_collection(
+        mmsi, found.track, line=track in ("line", "both"), points=track in ("points", "both")
+    )
+    return DossierOut(
+        mmsi=found.mmsi,
+        mid=found.mid,
+        flag=found.flag,
+        mmsi_valid=found.mmsi_valid,
+        identity=Identity.model_validate(found.identity),
+        identity_history=[HistoryEntry.model_validate(r) for r in found.history.to_dicts()],
+        latest=LatestFix.model_validate(found.latest) if found.latest is not None else None,
+        track=json.loads(geojson),
+        track_start=found.track_start,
+        events=[
+            EventOut.model_validate(
+                row
+                | {"contact_ids": row["contact_id"] or [], "mmsi": row["mmsi"] or []}
+                | {"evidence": _evidence(row["evidence"])}
+            )
+            for row in found.events.to_dicts()
+        ],
+        alerts=[AlertOut.of(view) for view in found.alerts],
+    )
