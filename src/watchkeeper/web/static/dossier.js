@@ -194,9 +194,10 @@ export class Dossier {
         row(state, "dossier.speed", t("dossier.speedValue", { sog: number(s.sog, { maximumFractionDigits: 1 }) }));
       }
       if (s.cog != null) {
-        row(state, "dossier.course", t("dossier.courseValue", { cog: number(s.cog, { maximumFractionDigits: 1 }) }));
+        // Angles read left to right, like coordinates ("47.5°", not "°47.5").
+        row(state, "dossier.course", ltr(t("dossier.courseValue", { cog: number(s.cog, { maximumFractionDigits: 1 }) })));
       }
-      if (s.heading != null && s.heading !== 511) row(state, "dossier.heading", `${number(s.heading)}°`);
+      if (s.heading != null && s.heading !== 511) row(state, "dossier.heading", ltr(`${number(s.heading)}°`));
       if (s.nav_status != null && has(`nav.${s.nav_status}`)) {
         row(state, "dossier.navStatus", t(`nav.${s.nav_status}`));
       }
