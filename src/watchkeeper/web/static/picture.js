@@ -22,7 +22,11 @@ for (const [code, { name }] of Object.entries(LANGUAGES)) {
   option.lang = code;
   languages.append(option);
 }
-await setLanguage(preferred(null));
+try {
+  await setLanguage(preferred(null));
+} catch (error) {
+  console.error(error); // without its words the page still shows the map and the alerts
+}
 languages.value = document.documentElement.lang;
 languages.addEventListener("change", async () => {
   remember(me?.username, languages.value);
