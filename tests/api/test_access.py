@@ -103,6 +103,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
     # The operational picture (watchkeeper.web): its page and every asset behind the login.
     ("GET", "/"): (EVERYONE, {}, 200),
     ("GET", "/web/static/{name}"): (EVERYONE, {"path": "/web/static/picture.js"}, 200),
+    ("GET", "/web/locales/{name}"): (EVERYONE, {"path": "/web/locales/ar.json"}, 200),
     ("GET", "/web/vendor/{name}"): (EVERYONE, {"path": "/web/vendor/maplibre-gl.mjs"}, 200),
     ("GET", "/web/basemap.pmtiles"): (EVERYONE, {}, 200),
     ("GET", "/web/style.json"): (EVERYONE, {}, 200),
