@@ -1,5 +1,5 @@
-"""`/api/picture` and `/api/tracks`: the picture as it stood at a moment, and the tracks of a
-period, for the replay slider (`watchkeeper.picture.replay`, `watchkeeper.tracks.history`).
+"""`/api/picture`, `/api/picture/span` and `/api/tracks`: the picture as it stood at a moment,
+the period the archive covers, and the tracks of a period, for the replay slider (`watchkeeper.picture.replay`, `watchkeeper.tracks.history`).
 
 Bodies are written by polars from Arrow tables (vessels, tracks), not row by row. Tracks
 come as GeoJSON (one LineString per vessel, its times beside), as columnar JSON (one array
@@ -33,7 +33,7 @@ from watchkeeper.api.routes.vessels import (
     with_text_ts,
 )
 from watchkeeper.picture.replay import picture_at
-from watchkeeper.tracks.history import TracksTooLarge, tracks_between
+from watchkeeper.tracks.history import TracksTooLarge, time_span, tracks_between
 
 __all__ = ["parse_duration", "router"]
 
@@ -78,6 +78,27 @@ class PictureOut(BaseModel):
     alerts: list[AlertOut] = Field(
         description="raised by `at` (event's detected time), ranked, `status` as it was at `at`"
     )
+
+
+class SpanOut(BaseModel):
+    """The period a replay can move over: the archive's first and last position report."""
+
+    start: datetime | None = Field(description="the first placed position report; null: none")
+    end: datetime | None = Field(description="the last placed position report; null: none")
+
+
+@router.get(
+    "/picture/span",
+    response_model=SpanOut,
+    dependencies=[allow(*ALL_ROLES)],
+    summary="Replay: the period the archive covers",
+)
+def picture_span(archive: ArchiveDep) -> SpanOut:
+    """The times of the archive's first and last position report, both null when it has
+    none. A live node's `end` moves on; ask again to follow it. Reads only the first and
+    last day partitions."""
+    found = time_span(archive)
+    return SpanOut(start=found[0], end=found[1]) if found else SpanOut(start=None, end=None)
 
 
 @router.get(
