@@ -77,3 +77,38 @@ def test_incidents_of_the_iom_file_as_points_in_a_box(tmp_path: Path) -> None:
     assert 11 <= lon <= 16
     assert 32 <= lat <= 36
     assert set(features[0]["properties"]) == {"id", "date", "dead_missing", "route"}
+
+
+def test_picture_in_columns_is_the_live_streams_vessel_as_at_the_moment(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    t0 = datetime(2026, 7, 15, 10, 0, tzinfo=UTC)
+    rows = [
+        {"mmsi": 247000001, "ts": t0, "lat": 36.9, "lon": 11.0, "sog": 10.0, "cog": 91.6},
+        {"mmsi": 970012345, "ts": t0 - timedelta(minutes=30), "lat": 36.95, "lon": 11.9}
+        | {"sog": 0.1, "cog": 10.0},
+    ]
+    with Archive(settings.archive_dir) as archive:
+        archive.append({"positions": make_positions(rows)}, batch_id="seed")
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        response = client.get(
+            "/api/picture",
+            params={"at": "2026-07-15T10:05:00Z", "format": "columnar"},
+            headers=bearer(client.app, "observer"),
+        )
+    assert response.status_code == 200, response.text
+    columns = response.json()["vessels"]
+    assert set(columns) == {"mmsi", "lon", "lat", "course", "sog", "ts", "name", "class", "stale"}
+    by_mmsi = {m: i for i, m in enumerate(columns["mmsi"])}
+    ship, sart = by_mmsi[247000001], by_mmsi[970012345]
+    assert (columns["lon"][ship], columns["course"][ship], columns["ts"][ship]) == (
+        11.0,
+        92,
+        int(t0.timestamp() * 1000),
+    )
+    # The beacon is still (no course), a SAR mark, and not heard for 35 min: stale then.
+    assert (columns["course"][sart], columns["class"][sart], columns["stale"][sart]) == (
+        None,
+        "sar",
+        True,
+    )
+    assert columns["stale"][ship] is False
