@@ -26,7 +26,7 @@ from watchkeeper.settings import Settings
 from watchkeeper.sim.demo import start_demo_feed
 from watchkeeper.testing import make_events, make_positions, make_vessels, serve_in_thread
 from watchkeeper.tracks import Archive
-from watchkeeper.web.style import VESSEL_LAYER
+from watchkeeper.web.style import TOP_LAYER, VESSEL_LAYER
 
 from playwright.sync_api import Page  # isort: skip
 
@@ -260,6 +260,8 @@ def test_ports_and_layer_switcher(page: Page, node: Node) -> None:
     ids = page.evaluate("window.__map.getStyle().layers.map((l) => l.id)")
     assert ids.index("ports") < ids.index(VESSEL_LAYER)
     assert ids.index("tracks") < ids.index(VESSEL_LAYER)
+    assert ids.index("draw-line") < ids.index(VESSEL_LAYER)
+    assert ids[-1] == TOP_LAYER  # distress stays on top of every added layer
     page.uncheck("#layer-switcher input[name=zones]")
     assert page.evaluate("window.__map.getLayoutProperty('imported-zones-fill', 'visibility')") == (
         "none"

@@ -28,6 +28,7 @@ export const STRINGS = {
 };
 
 const SOURCE = "draw";
+const BELOW = "vessels"; // distress alerts stay the top layer, whatever is drawn
 const empty = () => ({ type: "FeatureCollection", features: [] });
 
 function errorLines(status, body) {
@@ -50,9 +51,9 @@ export class AreaDrawer {
 
   async start(container) {
     this.map.addSource(SOURCE, { type: "geojson", data: empty() });
-    this.map.addLayer({ id: "draw-fill", type: "fill", source: SOURCE, filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#e056fd", "fill-opacity": 0.15 } });
-    this.map.addLayer({ id: "draw-line", type: "line", source: SOURCE, paint: { "line-color": "#e056fd", "line-width": 2, "line-dasharray": [2, 1] } });
-    this.map.addLayer({ id: "draw-points", type: "circle", source: SOURCE, filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#e056fd" } });
+    this.map.addLayer({ id: "draw-fill", type: "fill", source: SOURCE, filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#e056fd", "fill-opacity": 0.15 } }, BELOW);
+    this.map.addLayer({ id: "draw-line", type: "line", source: SOURCE, paint: { "line-color": "#e056fd", "line-width": 2, "line-dasharray": [2, 1] } }, BELOW);
+    this.map.addLayer({ id: "draw-points", type: "circle", source: SOURCE, filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#e056fd" } }, BELOW);
     container.append(this.build());
     this.map.on("click", (e) => this.drawing && this.add([e.lngLat.lng, e.lngLat.lat]));
     this.map.on("dblclick", (e) => {
