@@ -11,6 +11,9 @@ import { AlertActions } from "/web/static/alert-actions.js";
 import { Dossier } from "/web/static/dossier.js";
 import { VesselSearch } from "/web/static/search.js";
 import { LANGUAGES, onLanguage, preferred, remember, setLanguage, t, utc } from "/web/static/i18n.js";
+import { Layers } from "/web/static/layers.js";
+import { Replay } from "/web/static/replay.js";
+import { AreaDrawer } from "/web/static/draw.js";
 
 const picture = { ready: false, idle: false, vessels: 0, seq: -1, updatedAt: null };
 window.__picture = picture;
@@ -152,6 +155,14 @@ map.on("load", () => {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
   }
+  // Replay, extra layers and drawn areas (replay.js, layers.js, draw.js).
+  const layers = new Layers(map, maplibregl);
+  picture.layers = layers;
+  layers.start();
+  picture.replay = new Replay(map, { feed: vessels, alerts, status });
+  picture.replay.start(document.getElementById("map"));
+  picture.areas = new AreaDrawer(map, { onChange: () => layers.refreshZones() });
+  picture.areas.start(document.querySelector("aside"));
   picture.ready = true;
 });
 
