@@ -39,9 +39,13 @@ WEB_DIR := $(VENV)/share/watchkeeper/web
 VENDOR := $(WEB_DIR)/vendor/.installed
 BASEMAP := $(WEB_DIR)/basemap.pmtiles
 
+# Bytecode is compiled once here: with PYTHONDONTWRITEBYTECODE set (as on the CI machines)
+# every `watchkeeper` process would otherwise compile numba, scipy and the rest from source
+# again (~4 s of CPU each; the tests start dozens).
 .PHONY: install
 install: $(UV) debs ## install Debian packages, the locked dependencies and derived geography into .venv/
-	@$(UV) sync --frozen --quiet --group bench
+	@$(UV) sync --frozen --quiet --group bench --compile-bytecode
+	@$(BIN)/python -m compileall -q src
 	@$(MAKE) --no-print-directory $(LAND) $(DERIVED) $(VENDOR) $(BASEMAP)
 
 # $(call apt,PACKAGES): install the Debian packages that are missing.

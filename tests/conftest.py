@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
+from watchkeeper.accounts import passwords
 from watchkeeper.settings import Settings
 
 
@@ -160,3 +162,14 @@ def dma_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with Archive(tmp_path_factory.mktemp("dma") / "archive") as archive:
         ingest_file(archive, DMA_SAMPLE)
         yield archive
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its cheapest parameters inside the test process: the tests create and
+    sign in hundreds of users, and at the node's parameters (64 MiB, 3 passes) each hash
+    costs 0.2-0.8 s. The node's own parameters are tested where they matter
+    (tests/accounts/test_login.py, the upgrade of an old hash at login)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 
+from watchkeeper.accounts import passwords
 from watchkeeper.accounts.context import Accounts
 from watchkeeper.accounts.errors import AuthenticationFailed, LockedOut
 from watchkeeper.accounts.login import WRONG_CREDENTIALS, login
 from watchkeeper.accounts.roles import Role
 from watchkeeper.accounts.users import add_user, set_disabled
 from watchkeeper.audit.trail import Actor
-from watchkeeper.records.models import AuditEntry, LoginFailure
+from watchkeeper.records.models import AuditEntry, LoginFailure, User
 
 PASSWORD = "harbour-pilot-Sfax-42"
 
@@ -119,3 +121,22 @@ def test_sql_metacharacters_are_just_characters(accounts: Accounts, amira: str) 
         with pytest.raises(AuthenticationFailed, match=WRONG_CREDENTIALS):
             login(accounts, name, "' OR '1'='1", "10.0.0.7")
     assert login(accounts, "amira", PASSWORD, "10.0.0.8").username == "amira"
+
+
+def test_a_hash_made_with_weaker_parameters_is_upgraded_to_the_nodes_at_login(
+    accounts: Accounts, amira: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # amira's hash was made with the tests' cheap parameters; the node's own are stronger.
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher.from_parameters(passwords.PARAMETERS))
+    assert _stored_parameters(accounts, "amira")[:2] == (1, 8)
+    login(accounts, "amira", PASSWORD, "10.0.0.7")
+    assert _stored_parameters(accounts, "amira") == (3, 65536, 4)  # RFC 9106, 64 MiB
+    assert login(accounts, "amira", PASSWORD, "10.0.0.7").username == "amira"
+
+
+def _stored_parameters(accounts: Accounts, username: str) -> tuple[int, int, int]:
+    """(passes, memory in KiB, lanes) of the user's stored Argon2 hash."""
+    with accounts.db.transaction() as session:
+        stored = session.scalars(select(User.password_hash).where(User.username == username)).one()
+    found = extract_parameters(stored)
+    return (found.time_cost, found.memory_cost, found.parallelism)

@@ -1,8 +1,8 @@
 """Password hashing (Argon2id), the strength floor, and generated passwords.
 
-Argon2id with argon2-cffi's defaults (RFC 9106's second recommended profile: 64 MiB,
-3 passes, 4 lanes): about 0.2 s per check here, slow enough to make offline
-guessing expensive and fast enough for a login. Hashes made with weaker parameters
+Argon2id with RFC 9106's second recommended profile (`PARAMETERS`: 64 MiB, 3 passes,
+4 lanes, argon2-cffi's default): about 0.2 s per check here, slow enough to make offline
+guessing expensive and fast enough for a login. Hashes made with other parameters
 are upgraded at the next successful login (`needs_rehash`).
 """
 
@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
@@ -20,6 +20,7 @@ from watchkeeper.accounts.errors import AccountError
 
 __all__ = [
     "MAX_PASSWORD_CHARS",
+    "PARAMETERS",
     "PasswordPolicy",
     "generate_password",
     "hash_password",
@@ -30,7 +31,8 @@ __all__ = [
 #: Longer inputs are refused before hashing: a megabyte "password" would only load the server.
 MAX_PASSWORD_CHARS: Final = 1024
 
-_HASHER: Final = PasswordHasher()
+PARAMETERS: Final[Parameters] = profiles.RFC_9106_LOW_MEMORY
+_HASHER = PasswordHasher.from_parameters(PARAMETERS)
 # Hashed when the user name is unknown, so that answer takes as long as a wrong password.
 _DUMMY_HASH: Final = _HASHER.hash(secrets.token_urlsafe(16))
 
