@@ -31,7 +31,7 @@ from watchkeeper.settings import load_settings
 from watchkeeper.sim.output import write_run
 from watchkeeper.sim.scenario import load_scenario
 from watchkeeper.sim.serve import serve_feed
-from watchkeeper.sim.simulate import Simulation, parse_start
+from watchkeeper.sim.simulate import SEEN_BY_SENSORS, Simulation, parse_start
 from watchkeeper.sim.transmit import position_reports
 from watchkeeper.sim.water import IsLand
 from watchkeeper.testing import bearer
@@ -342,7 +342,8 @@ def test_simulate_live_serves_nmea_over_tcp() -> None:
 def test_a_behaviour_is_observable_when_its_vessel_was_heard_or_seen_while_it_lasted(
     written: dict[str, Path],
 ) -> None:
-    """Truth nobody heard or saw is left out of scores; heard means a report came in."""
+    """Truth nobody heard or saw is left out of scores; heard means a report came in, and
+    a sensor's sighting counts only for what sensors can reveal (not a spoofed report)."""
     seen = from_logs([written["nmea"]])
     heard = pl.concat(
         [seen.positions.select("mmsi", "ts"), seen.vessels.select("mmsi", "ts")], how="vertical"
@@ -362,10 +363,15 @@ def test_a_behaviour_is_observable_when_its_vessel_was_heard_or_seen_while_it_la
             pl.col("contact_id").is_in(e["contact_ids"])
             & pl.col("ts").is_between(start - slack, end + slack)
         )
+        by_sensors = e["type"] in SEEN_BY_SENSORS
         if details.get("observable", True):
-            assert near.height or sighted.height, e
+            assert near.height or (by_sensors and sighted.height), e
         else:
             inner = near.filter(pl.col("ts").is_between(start + slack, end - slack))
             assert inner.is_empty(), e
+            if by_sensors:
+                assert sighted.filter(
+                    pl.col("ts").is_between(start + slack, end - slack)
+                ).is_empty(), e
         checked += 1
     assert checked

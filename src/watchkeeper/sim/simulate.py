@@ -43,6 +43,11 @@ from watchkeeper.sim.water import IsLand, SeaRouter, nearest_water
 __all__ = ["WINDOW_MS", "Simulation", "Window", "parse_start"]
 
 WINDOW_MS: Final = 10 * MINUTE
+#: Behaviours a sensor's sightings alone can reveal (a boat seen meeting another, leaving
+#: a beach, crossing a border, or seen at all while dark). The others (spoofing, distress,
+#: drift, loitering) live in what a vessel transmits: seen only by radar, a ship whose
+#: spoofed reports nobody heard gave no detector anything to go on.
+SEEN_BY_SENSORS: Final = frozenset({"encounter", "departure", "dark_target", "border_crossing"})
 _BASE_STATION_MS: Final = 10_000  # ITU-R M.1371: base stations report every 10 s
 
 
@@ -168,9 +173,13 @@ class Simulation:
             # but no detector could know it (a dark boat out of sight, a ship whose
             # spoofed positions went unheard); a gap is silence by definition.
             movers = event.details.get("movers") or ([mover] if isinstance(mover, int) else [])
+            sensors = event.type in SEEN_BY_SENSORS
             event.details["observable"] = bool(event.mmsi or event.contact_ids) and (
                 event.type == "ais_gap"
-                or all(self._observed(int(m), event.start, event.end, heard) for m in movers)
+                or all(
+                    self._observed(int(m), event.start, event.end, heard, sensors=sensors)
+                    for m in movers
+                )
             )
         for mover in self.dark:
             ids = sorted(self._sightings.get(mover, set()))
@@ -191,11 +200,16 @@ class Simulation:
             )
         return events
 
-    def _observed(self, mover: int, start: int, end: int, heard: npt.NDArray[np.int64]) -> bool:
-        """Whether a receiver heard `mover`, or a sensor saw it, between `start` and `end`."""
+    def _observed(
+        self, mover: int, start: int, end: int, heard: npt.NDArray[np.int64], *, sensors: bool
+    ) -> bool:
+        """Whether a receiver heard `mover`, or (`sensors`) a sensor saw it, between
+        `start` and `end`."""
         lo, hi = (mover << 32) | (start // 60_000), (mover << 32) | (end // 60_000)
         if np.searchsorted(heard, hi, side="right") > np.searchsorted(heard, lo):
             return True
+        if not sensors:
+            return False
         spans = (self._seen[c] for c in self._sightings.get(mover, ()) if c in self._seen)
         return any(first <= end and last >= start for first, last, *_ in spans)
 
