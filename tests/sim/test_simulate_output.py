@@ -345,9 +345,8 @@ def test_a_behaviour_is_observable_when_its_vessel_was_heard_or_seen_while_it_la
     """Truth nobody heard or saw is left out of scores; heard means a report came in, and
     a sensor's sighting counts only for what sensors can reveal (not a spoofed report)."""
     seen = from_logs([written["nmea"]])
-    heard = pl.concat(
-        [seen.positions.select("mmsi", "ts"), seen.vessels.select("mmsi", "ts")], how="vertical"
-    )
+    placed = seen.positions.select("mmsi", "ts")
+    heard = pl.concat([placed, seen.vessels.select("mmsi", "ts")], how="vertical")
     plots = pl.from_arrow(read_contacts(written["contacts"]).contacts)
     slack = timedelta(minutes=2)
     checked = 0
@@ -356,7 +355,8 @@ def test_a_behaviour_is_observable_when_its_vessel_was_heard_or_seen_while_it_la
         if e["type"] == "ais_gap" or "genuine_mover" in details or "movers" in details:
             continue  # silence by design; a shared MMSI; two parties (each checked alike)
         start, end = datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])
-        near = heard.filter(
+        reports = placed if e["type"] == "position_spoofing" else heard  # the lie is a position
+        near = reports.filter(
             pl.col("mmsi").is_in(e["mmsi"]) & pl.col("ts").is_between(start - slack, end + slack)
         )
         sighted = plots.filter(

@@ -150,6 +150,7 @@ class Simulation:
         self._sightings: dict[int, set[str]] = {}
         self._seen: dict[str, tuple[int, int, float, float, float, float]] = {}
         self._heard: list[npt.NDArray[np.int64]] = []  # mover << 32 | minute, per window
+        self._heard_at: list[npt.NDArray[np.int64]] = []  # the same, position reports only
 
     def windows(self) -> Iterator[Window]:
         """The run's output, ten minutes at a time, in order."""
@@ -164,7 +165,10 @@ class Simulation:
     def finished_truth(self) -> list[TruthEvent]:
         """The truth, completed with what the sensors saw (call after the last window)."""
         events = list(self.truth)
-        heard = np.unique(np.concatenate(self._heard)) if self._heard else np.empty(0, np.int64)
+        heard, heard_at = (
+            np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+            for parts in (self._heard, self._heard_at)
+        )
         for event in events:
             mover = event.details.get("mover")
             if isinstance(mover, int) and not event.contact_ids:
@@ -173,11 +177,13 @@ class Simulation:
             # but no detector could know it (a dark boat out of sight, a ship whose
             # spoofed positions went unheard); a gap is silence by definition.
             movers = event.details.get("movers") or ([mover] if isinstance(mover, int) else [])
+            # Spoofed positions are seen in position reports, not in a name broadcast.
+            reports = heard_at if event.type == "position_spoofing" else heard
             sensors = event.type in SEEN_BY_SENSORS
             event.details["observable"] = bool(event.mmsi or event.contact_ids) and (
                 event.type == "ais_gap"
                 or all(
-                    self._observed(int(m), event.start, event.end, heard, sensors=sensors)
+                    self._observed(int(m), event.start, event.end, reports, sensors=sensors)
                     for m in movers
                 )
             )
@@ -221,7 +227,7 @@ class Simulation:
         ]
         payloads: list[Payloads] = []
         ts_parts, lat_parts, lon_parts, always = [], [], [], []
-        movers = []
+        movers, placed = [], []  # who sent each report; whether it was a position report
         for reports in kinds:
             if len(reports):
                 payloads.append(encode_payloads(reports.columns))
@@ -230,6 +236,7 @@ class Simulation:
                 lon_parts.append(reports.columns["lon"])
                 always.append(np.full(len(reports), -1, np.int32))
                 movers.append(reports.mover)
+                placed.append(np.full(len(reports), reports is kinds[0]))
         base = self._base_stations(w0, w1)
         if len(base):
             payloads.append(encode_payloads(base.columns))
@@ -248,7 +255,9 @@ class Simulation:
         if movers:  # base stations' own reports come last and are not movers
             mover = np.concatenate(movers).astype(np.int64)
             tx = rx.tx[rx.tx < mover.shape[0]]
-            self._heard.append(np.unique((mover[tx] << 32) | (ts[tx] // 60_000)))
+            minute = (mover[tx] << 32) | (ts[tx] // 60_000)
+            self._heard.append(np.unique(minute))
+            self._heard_at.append(np.unique(minute[np.concatenate(placed)[tx]]))
         channel = np.where(rng.random(rx.tx.shape[0]) < 0.5, ord("A"), ord("B")).astype(np.uint8)
         out = frame_sentences(allp, rx.tx, rx.stamped, rx.station, self.stations.ids, channel)
         arrival = np.repeat(
