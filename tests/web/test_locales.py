@@ -2,7 +2,8 @@
 everything, with the same placeholders, in the plural forms its language needs.
 
 A key added to one catalog and not the others fails here, as does a key the page asks
-for (`t("...")` in its scripts, `data-i18n` in its HTML) that no catalog holds.
+for that no catalog holds: `data-i18n` in its HTML or its scripts, `t("...")`, or any
+string in a script that reads as a key of one of the catalog's sections.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def test_every_event_type_and_alert_status_has_a_name() -> None:
 
 def test_every_key_the_page_asks_for_exists() -> None:
     english = _catalog("en")
+    sections = {key.split(".")[0] for key in english}
     page = (STATIC_DIR.parent / "picture.html").read_text("utf-8")
     asked = set(re.findall(r'data-i18n="([\w.]+)"', page))
     for attrs in re.findall(r'data-i18n-attr="([^"]+)"', page):
@@ -96,5 +98,18 @@ def test_every_key_the_page_asks_for_exists() -> None:
         text = script.read_text("utf-8")
         asked |= set(re.findall(r'\bt\(\s*"([\w.]+)"', text))
         asked |= set(re.findall(r'\bkey:\s*"([\w.]+)"', text))
+        # Any other literal that reads as a key of one of the catalog's sections
+        # (`setText(el, "replay.play")`, `this.setNote("replay.failed", ...)`).
+        asked |= {
+            key for key in re.findall(r'"([a-z]+\.[\w.]+)"', text) if key.split(".")[0] in sections
+        }
+        for attrs in re.findall(r'\bdataset\.i18nAttr\s*=\s*"([^"]+)"', text):
+            asked |= {pair.split(":")[1].strip() for pair in attrs.split(";")}
     assert asked, "found no keys: the pattern above is out of date"
     assert sorted(asked - set(english)) == []
+
+
+def test_no_script_keeps_its_own_words() -> None:
+    """The page's words are in the catalogs, not in English tables inside the modules."""
+    tables = [p.name for p in STATIC_DIR.glob("*.js") if "const STRINGS" in p.read_text("utf-8")]
+    assert tables == []

@@ -8,6 +8,8 @@ bounded only so that a broken page fails instead of hanging.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from test_picture_browser import (  # type: ignore[import-not-found]
@@ -21,6 +23,7 @@ from test_picture_browser import (  # type: ignore[import-not-found]
 )
 
 from watchkeeper.testing import make_events
+from watchkeeper.web.routes import LOCALES_DIR
 from watchkeeper.web.style import VESSEL_LAYER
 
 __all__ = ["browser", "node", "page"]  # fixtures, used by name
@@ -276,3 +279,121 @@ def test_arabic_lays_the_page_out_right_to_left_but_identifiers_left_to_right(
     page.select_option("#language", "en")
     _wait_page(page, f"{html}.dir === 'ltr' && {html}.lang === 'en'", "back to English")
     assert page.text_content("#alerts-title [data-i18n]") == "Alerts"
+
+
+def _catalog(lang: str) -> dict[str, Any]:
+    catalog: dict[str, Any] = json.loads((LOCALES_DIR / f"{lang}.json").read_text("utf-8"))
+    return catalog
+
+
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+# The words of the replay bar, the layer switcher and the areas panel, in one evaluation.
+_TOOL_WORDS = """(() => {
+  const text = (selector) => document.querySelector(selector)?.textContent.trim() ?? null;
+  const all = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent.trim());
+  return {
+    mode: text("#replay .replay-mode"),
+    play: text("#replay-play"),
+    live: text("#replay-live"),
+    speed: document.getElementById("replay-speed").getAttribute("aria-label"),
+    slider: document.getElementById("replay-slider").getAttribute("aria-label"),
+    layersTitle: text("#layer-switcher legend"),
+    layers: all("#layer-switcher label"),
+    areasTitle: text("#areas h2"),
+    draw: text("#draw-area"),
+    fields: all("#area-form > label > span"),
+    typesTitle: text("#area-form fieldset.types legend"),
+    types: all("#area-form fieldset.types label"),
+    save: text("#area-form button[type=submit]"),
+    cancel: text("#area-form button[type=button]"),
+    none: text("#area-list li.none"),
+  };
+})()"""
+
+
+def test_arabic_translates_replay_layers_and_areas_with_times_left_to_right(page: Page) -> None:
+    en, ar = _catalog("en"), _catalog("ar")
+    _wait_page(
+        page,
+        "window.__picture.layers?.ready && window.__picture.areas?.types?.length > 0"
+        " && !!document.querySelector('#area-list li')",
+        "the layer switcher and the areas panel",
+    )
+    words = page.evaluate(_TOOL_WORDS)
+    assert (words["play"], words["draw"], words["layersTitle"]) == (
+        en["replay.play"],
+        en["areas.draw"],
+        en["layers.title"],
+    )
+
+    html = "document.documentElement"
+    page.select_option("#language", "ar")
+    _wait_page(page, f"{html}.dir === 'rtl'", "the page right to left")
+    words = page.evaluate(_TOOL_WORDS)
+    assert words["mode"] == ar["replay.live"]
+    assert words["play"] == ar["replay.play"]
+    assert words["live"] == ar["replay.backToLive"]
+    assert words["speed"] == ar["replay.speed"]
+    assert words["slider"] == ar["replay.slider"]
+    assert words["layersTitle"] == ar["layers.title"]
+    assert {ar["layers.zones"], ar["layers.ports"], ar["layers.tracks"]} <= set(words["layers"])
+    assert words["areasTitle"] == ar["areas.title"]
+    assert words["draw"] == ar["areas.draw"]
+    assert words["fields"] == [ar["areas.name"], ar["areas.minScore"], ar["areas.priority"]]
+    assert words["typesTitle"] == ar["areas.types"]
+    assert ar["alert.type.zone_entry"] in words["types"]
+    assert (words["save"], words["cancel"]) == (ar["areas.save"], ar["areas.cancel"])
+    assert words["none"] == ar["areas.none"]
+    for name, value in words.items():
+        for text in value if isinstance(value, list) else [value]:
+            assert _ARABIC.search(text or ""), f"{name}: {text!r} is not in Arabic"
+
+    # Replay a past moment in Arabic: the status line counts the vessels with the right
+    # plural form; the time, UTC with the local time beside, stays left to right.
+    _wait_page(page, "!document.getElementById('replay-slider').disabled", "the archive's span")
+    page.evaluate(
+        """(() => {
+          const s = document.getElementById("replay-slider");
+          s.value = String((Number(s.min) + Number(s.max)) / 2);
+          s.dispatchEvent(new Event("input", {bubbles: true}));
+        })()"""
+    )
+    _wait_page(page, "window.__picture.replay.state.loaded !== null", "the replayed picture")
+    assert page.text_content("#replay .replay-mode") == ar["replay.replay"]
+    assert page.get_attribute("#replay-time", "dir") == "ltr"
+    assert page.evaluate("getComputedStyle(document.getElementById('replay-time')).direction") == (
+        "ltr"
+    )
+    shown = page.text_content("#replay-time") or ""
+    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC \(.+\)$", shown), shown
+    assert page.eval_on_selector_all("#replay-time bdi", "els => els.map((e) => e.dir)") == [
+        "ltr",
+        "ltr",
+    ]
+    count = page.evaluate("window.__picture.feed.positions.size")
+    form = page.evaluate(f"new Intl.PluralRules('ar').select({count})")
+    status = page.text_content("#status") or ""
+    before_count = ar["replay.status"][form].split("{")[0]
+    assert status.startswith(before_count), (status, form)
+    assert page.eval_on_selector("#status time bdi", "e => e.dir") == "ltr"
+    page.click("#replay-play")
+    assert page.text_content("#replay-play") == ar["replay.pause"]
+    page.click("#replay-play")
+    assert page.text_content("#replay-play") == ar["replay.play"]
+
+    # A switch re-translates what is on show, the replay's status line included.
+    page.select_option("#language", "fr")
+    _wait_page(page, f"{html}.dir === 'ltr' && {html}.lang === 'fr'", "French")
+    fr = _catalog("fr")
+    assert page.text_content("#replay .replay-mode") == fr["replay.replay"]
+    assert page.text_content("#draw-area") == fr["areas.draw"]
+    assert page.text_content("#layer-switcher legend") == fr["layers.title"]
+    form = page.evaluate(f"new Intl.PluralRules('fr').select({count})")
+    assert (page.text_content("#status") or "").startswith(fr["replay.status"][form].split("{")[0])
+
+    page.click("#replay-live")
+    _wait_page(page, "window.__picture.replay.state.mode === 'live'", "back to live")
+    assert page.text_content("#replay .replay-mode") == fr["replay.live"]
+    page.select_option("#language", "en")
+    _wait_page(page, f"{html}.lang === 'en'", "back to English")

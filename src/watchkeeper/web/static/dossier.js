@@ -4,7 +4,7 @@
 // alerts. Opened by a click on a vessel or a search result; closed by its button or
 // Escape, focus going back where it was.
 
-import { has, language, ltr, number, t, timeElement } from "/web/static/i18n.js";
+import { has, language, ltr, number, t, timeElement, tNodes } from "/web/static/i18n.js";
 
 const TRACK_SOURCE = "dossier-track";
 const TRACK_LAYER = "dossier-track";
@@ -211,9 +211,7 @@ export class Dossier {
     const line = d.track?.features?.find((f) => f.geometry.type === "LineString");
     if (line) {
       const p = el("p", { className: "meta track" });
-      const text = t("dossier.trackPositions", { count: line.properties.positions, time: "\u0000" });
-      const [before, after] = text.split("\u0000");
-      p.append(before, timeElement(line.properties.start), after ?? "");
+      p.append(...tNodes("dossier.trackPositions", { count: line.properties.positions, time: timeElement(line.properties.start) }));
       parts.push(p);
     } else {
       parts.push(el("p", { className: "meta", key: "dossier.noTrack" }));

@@ -6,26 +6,11 @@
 // errors (422 pointing into the geometry, 409 on a name in use) are shown next to the
 // form. The drawn areas are listed with a delete button (their rules go first: the API
 // refuses to delete an area a rule names).
+//
+// The panel's words are marked `data-i18n` (a language switch translates them); the list
+// of areas, whose rules are sentences with numbers in them, is drawn again.
 
-export const STRINGS = {
-  title: "Areas of interest",
-  draw: "Draw an area",
-  drawing: "Click points on the map; double-click or Enter to finish, Escape to cancel.",
-  needThree: "an area needs at least three points",
-  name: "Name",
-  types: "Event types (none: every type)",
-  minScore: "Least score",
-  priority: "Priority",
-  noPriority: "as the detector says",
-  save: "Save area and rule",
-  saveRule: "Save rule",
-  cancel: "Cancel",
-  delete: "Delete",
-  areaSaved: "area saved; the rule was not:",
-  rule: "rule",
-  none: "no area drawn yet",
-  signIn: "sign in again",
-};
+import { has, language, number, onLanguage, setText, t, translate } from "/web/static/i18n.js";
 
 const SOURCE = "draw";
 const BELOW = "vessels"; // distress alerts stay the top layer, whatever is drawn
@@ -36,7 +21,21 @@ function errorLines(status, body) {
   if (Array.isArray(body?.detail)) {
     return body.detail.map((e) => `${(e.loc ?? []).filter((p) => p !== "body").join(".")}: ${e.msg}`);
   }
-  return [`${status}: ${body?.detail ?? "error"}`];
+  return [`${status}: ${body?.detail ?? t("areas.error")}`];
+}
+
+// An event type's name in the page's language (the alerts' own names).
+function typeName(type) {
+  const key = `alert.type.${type}`;
+  return has(key) ? t(key) : type.replaceAll("_", " ");
+}
+
+// A marked element: its text is the message `key`, in whatever language is chosen.
+function said(tag, key, props = {}) {
+  const element = Object.assign(document.createElement(tag), props);
+  element.dataset.i18n = key;
+  element.textContent = t(key);
+  return element;
 }
 
 export class AreaDrawer {
@@ -47,6 +46,7 @@ export class AreaDrawer {
     this.drawing = false;
     this.savedArea = null; // the area saved when its rule was refused: retry the rule only
     this.areas = []; // the drawn areas listed, for tests
+    onLanguage(() => this.list && this.showList());
   }
 
   async start(container) {
@@ -80,12 +80,8 @@ export class AreaDrawer {
     const section = document.createElement("section");
     section.id = "areas";
     section.className = "areas";
-    const h = document.createElement("h2");
-    h.textContent = STRINGS.title;
-    this.drawButton = document.createElement("button");
-    this.drawButton.type = "button";
-    this.drawButton.id = "draw-area";
-    this.drawButton.textContent = STRINGS.draw;
+    const h = said("h2", "areas.title");
+    this.drawButton = said("button", "areas.draw", { type: "button", id: "draw-area" });
     this.drawButton.addEventListener("click", () => this.begin());
     this.hint = document.createElement("p");
     this.hint.className = "hint";
@@ -93,7 +89,9 @@ export class AreaDrawer {
     this.form = this.buildForm();
     this.list = document.createElement("ul");
     this.list.id = "area-list";
+    this.list.dataset.i18nAttr = "aria-label:areas.list";
     section.append(h, this.drawButton, this.hint, this.form, this.list);
+    translate(section);
     return section;
   }
 
@@ -101,34 +99,33 @@ export class AreaDrawer {
     const form = document.createElement("form");
     form.id = "area-form";
     form.hidden = true;
-    const field = (label, input) => {
+    const field = (key, input) => {
       const l = document.createElement("label");
-      l.append(label, input);
+      l.append(said("span", key), input);
       return l;
     };
     this.nameInput = Object.assign(document.createElement("input"), { name: "name", required: true, maxLength: 200 });
     this.typesBox = document.createElement("fieldset");
     this.typesBox.className = "types";
-    const legend = document.createElement("legend");
-    legend.textContent = STRINGS.types;
-    this.typesBox.append(legend);
+    this.typesBox.append(said("legend", "areas.types"));
     this.scoreInput = Object.assign(document.createElement("input"), { name: "min_score", type: "number", min: "0", max: "1", step: "0.05", value: "0.5" });
     this.prioritySelect = Object.assign(document.createElement("select"), { name: "priority" });
-    for (const [value, text] of [["", STRINGS.noPriority], ["1", "1"], ["2", "2"], ["3", "3"], ["4", "4"]]) {
-      this.prioritySelect.append(Object.assign(document.createElement("option"), { value, textContent: text }));
+    this.prioritySelect.append(said("option", "areas.noPriority", { value: "" }));
+    for (const value of ["1", "2", "3", "4"]) {
+      this.prioritySelect.append(Object.assign(document.createElement("option"), { value, textContent: value }));
     }
     this.errors = document.createElement("ul");
     this.errors.id = "area-errors";
     this.errors.className = "errors";
     this.errors.setAttribute("role", "alert");
-    this.saveButton = Object.assign(document.createElement("button"), { type: "submit", textContent: STRINGS.save });
-    const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: STRINGS.cancel });
+    this.saveButton = said("button", "areas.save", { type: "submit" });
+    const cancel = said("button", "areas.cancel", { type: "button" });
     cancel.addEventListener("click", () => this.cancel());
     form.append(
-      field(STRINGS.name, this.nameInput),
+      field("areas.name", this.nameInput),
       this.typesBox,
-      field(STRINGS.minScore, this.scoreInput),
-      field(STRINGS.priority, this.prioritySelect),
+      field("areas.minScore", this.scoreInput),
+      field("areas.priority", this.prioritySelect),
       this.errors,
       this.saveButton,
       cancel,
@@ -143,8 +140,11 @@ export class AreaDrawer {
   fillTypes() {
     for (const type of this.types) {
       const input = Object.assign(document.createElement("input"), { type: "checkbox", name: "types", value: type });
+      const name = document.createElement("span");
+      if (has(`alert.type.${type}`)) name.dataset.i18n = `alert.type.${type}`;
+      name.textContent = typeName(type);
       const label = document.createElement("label");
-      label.append(input, ` ${type.replaceAll("_", " ")}`);
+      label.append(input, " ", name);
       this.typesBox.append(label);
     }
   }
@@ -154,7 +154,7 @@ export class AreaDrawer {
     this.drawing = true;
     this.map.doubleClickZoom.disable();
     this.map.getCanvas().style.cursor = "crosshair";
-    this.hint.textContent = STRINGS.drawing;
+    setText(this.hint, "areas.drawing");
   }
 
   add(point) {
@@ -188,13 +188,13 @@ export class AreaDrawer {
     const [a, b] = this.points.slice(-2);
     if (a && b && a[0] === b[0] && a[1] === b[1]) this.points.pop();
     if (this.points.length < 3) {
-      this.hint.textContent = STRINGS.needThree;
+      setText(this.hint, "areas.needThree");
       return;
     }
     this.drawing = false;
     this.map.getCanvas().style.cursor = "";
     setTimeout(() => this.map.doubleClickZoom.enable(), 0);
-    this.hint.textContent = "";
+    setText(this.hint, null);
     this.form.hidden = false;
     this.nameInput.focus();
   }
@@ -205,11 +205,11 @@ export class AreaDrawer {
     this.savedArea = null;
     this.map.getCanvas().style.cursor = "";
     this.map.doubleClickZoom.enable();
-    this.hint.textContent = "";
+    setText(this.hint, null);
     this.form.hidden = true;
     this.form.reset();
     this.errors.replaceChildren();
-    this.saveButton.textContent = STRINGS.save;
+    setText(this.saveButton, "areas.save");
     this.nameInput.disabled = false;
     this.render();
   }
@@ -217,7 +217,7 @@ export class AreaDrawer {
   async send(method, url, body) {
     if (!this.csrf) {
       const me = await fetch("/api/me");
-      if (!me.ok) throw new Error(STRINGS.signIn);
+      if (!me.ok) throw new Error(t("areas.signIn"));
       this.csrf = (await me.json()).csrf_token;
     }
     const response = await fetch(url, {
@@ -232,7 +232,9 @@ export class AreaDrawer {
   }
 
   showErrors(lines) {
-    this.errors.replaceChildren(...lines.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+    // A line is the API's text (as it came), or an element marked for translation.
+    const item = (line) => (line instanceof Node ? line : Object.assign(document.createElement("li"), { textContent: line }));
+    this.errors.replaceChildren(...lines.map(item));
   }
 
   async save() {
@@ -259,8 +261,8 @@ export class AreaDrawer {
     if (!rule.ok) {
       // The area stands; fix the rule and save again (only the rule is sent then).
       this.nameInput.disabled = true;
-      this.saveButton.textContent = STRINGS.saveRule;
-      this.showErrors([STRINGS.areaSaved, ...errorLines(rule.status, rule.body)]);
+      setText(this.saveButton, "areas.saveRule");
+      this.showErrors([said("li", "areas.areaSaved"), ...errorLines(rule.status, rule.body)]);
       await this.refresh();
       return;
     }
@@ -278,23 +280,36 @@ export class AreaDrawer {
       name: f.properties.name,
       rules: rules.filter((r) => r.zone === f.properties.name),
     }));
+    this.showList();
+  }
+
+  showList() {
     if (!this.areas.length) {
-      this.list.replaceChildren(Object.assign(document.createElement("li"), { className: "none", textContent: STRINGS.none }));
+      this.list.replaceChildren(said("li", "areas.none", { className: "none" }));
       return;
     }
     this.list.replaceChildren(...this.areas.map((area) => this.item(area)));
   }
 
+  // "Rule: zone entry or loitering, score ≥ 0.7 · priority 2", in the page's language.
+  ruleText(rule) {
+    const types = rule.types.length
+      ? new Intl.ListFormat(language(), { type: "disjunction" }).format(rule.types.map(typeName))
+      : t("areas.allTypes");
+    const text = t("areas.rule", { types, score: number(rule.min_score) });
+    return rule.priority ? `${text} · ${t("areas.rulePriority", { priority: number(rule.priority) })}` : text;
+  }
+
   item(area) {
     const li = document.createElement("li");
     li.dataset.areaId = String(area.id);
-    const name = Object.assign(document.createElement("strong"), { textContent: area.name });
+    const name = Object.assign(document.createElement("strong"), { textContent: area.name, dir: "auto" });
     const rules = document.createElement("div");
     rules.className = "meta";
-    rules.textContent = area.rules
-      .map((r) => `${STRINGS.rule}: ${r.types.length ? r.types.join(", ") : "*"} ≥ ${r.min_score}` + (r.priority ? ` · P${r.priority}` : ""))
-      .join("; ");
-    const remove = Object.assign(document.createElement("button"), { type: "button", textContent: STRINGS.delete });
+    for (const rule of area.rules) {
+      rules.append(Object.assign(document.createElement("div"), { className: "rule", textContent: this.ruleText(rule) }));
+    }
+    const remove = said("button", "areas.delete", { type: "button" });
     remove.addEventListener("click", () => this.remove(area, li));
     li.append(name, rules, remove);
     return li;

@@ -81,6 +81,37 @@ export function t(key, vars = {}) {
   });
 }
 
+// The message `key` as nodes to append: a var that is a DOM node (a `timeElement`, an
+// `ltr` span) stands where its placeholder is; the others are put in as `t` puts them.
+export function tNodes(key, vars = {}) {
+  const nodes = [];
+  const text = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (value instanceof Node) {
+      text[name] = `\u0000${nodes.length}\u0000`;
+      nodes.push(value);
+    } else {
+      text[name] = value;
+    }
+  }
+  return t(key, text)
+    .split("\u0000")
+    .map((part, i) => (i % 2 ? nodes[Number(part)] : part))
+    .filter((part) => part !== "");
+}
+
+// Show the message `key` in `element` and keep it marked (`data-i18n`), so a language
+// switch translates it again; no key: empty and unmarked.
+export function setText(element, key) {
+  if (key) {
+    element.dataset.i18n = key;
+    element.textContent = t(key);
+  } else {
+    delete element.dataset.i18n;
+    element.textContent = "";
+  }
+}
+
 export function number(value, options = {}) {
   return new Intl.NumberFormat(lang, options).format(value);
 }

@@ -8,15 +8,10 @@
 // Sensor contacts are not drawn: no API route serves them yet (the node reads contact
 // files in watchkeeper.sensors but exposes no positions), so there is no layer to fake.
 // Every layer goes below the vessels, so vessels and alerts stay on top.
+// The switcher's words are marked `data-i18n` (a language switch translates them); the
+// heatmap's attribution is the source's, so the source is added again in the new language.
 
-export const STRINGS = {
-  title: "Layers",
-  zones: "Zones",
-  ports: "Ports",
-  incidents: "Missing migrants (IOM)",
-  tracks: "Tracks",
-  incidentsAttribution: "Incidents: IOM Missing Migrants Project",
-};
+import { onLanguage, t, translate } from "/web/static/i18n.js";
 
 const BELOW = "vessels";
 export const ZONES_URL = "/api/zones?origin=imported&origin=drawn";
@@ -29,14 +24,15 @@ export class Layers {
     this.map = map;
     this.maplibregl = maplibregl;
     this.groups = {
-      zones: ZONE_LAYERS,
-      ports: ["ports"],
-      incidents: ["incidents-heat"],
-      tracks: ["tracks"],
+      zones: { key: "layers.zones", layers: ZONE_LAYERS },
+      ports: { key: "layers.ports", layers: ["ports"] },
+      incidents: { key: "layers.incidents", layers: ["incidents-heat"] },
+      tracks: { key: "layers.tracks", layers: ["tracks"] },
     };
     this.visible = { zones: true, ports: true, incidents: false, tracks: true };
     this.incidents = 0; // features in the heatmap; 0: no layer
     this.ready = false;
+    onLanguage(() => this.retranslate());
   }
 
   async start() {
@@ -83,10 +79,16 @@ export class Layers {
     }
     this.incidents = collection.features.length;
     if (!this.incidents) return; // no file on this node: no heatmap at all
+    this.collection = collection;
+    this.addHeatmap();
+    this.addToggle("incidents");
+  }
+
+  addHeatmap() {
     this.map.addSource("incidents", {
       type: "geojson",
-      data: collection,
-      attribution: STRINGS.incidentsAttribution,
+      data: this.collection,
+      attribution: t("layers.incidentsAttribution"),
     });
     this.map.addLayer({
       id: "incidents-heat",
@@ -100,7 +102,14 @@ export class Layers {
         "heatmap-opacity": 0.7,
       },
     }, "ports");
-    this.addToggle("incidents");
+  }
+
+  // The attribution is read from the source when it is added: add it again.
+  retranslate() {
+    if (!this.map.getSource("incidents")) return;
+    this.map.removeLayer("incidents-heat");
+    this.map.removeSource("incidents");
+    this.addHeatmap();
   }
 
   hoverNames() {
@@ -121,7 +130,7 @@ export class Layers {
 
   setVisible(group, on) {
     this.visible[group] = on;
-    for (const id of this.groups[group]) {
+    for (const id of this.groups[group].layers) {
       if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
     }
   }
@@ -131,7 +140,8 @@ export class Layers {
     box.className = "maplibregl-ctrl layer-switcher";
     box.id = "layer-switcher";
     const legend = document.createElement("legend");
-    legend.textContent = STRINGS.title;
+    legend.dataset.i18n = "layers.title";
+    legend.textContent = t("layers.title");
     box.append(legend);
     this.box = box;
     for (const group of ["zones", "ports", "tracks"]) this.addToggle(group);
@@ -145,7 +155,10 @@ export class Layers {
     input.name = group;
     input.checked = this.visible[group];
     input.addEventListener("change", () => this.setVisible(group, input.checked));
-    label.append(input, ` ${STRINGS[group]}`);
+    const name = document.createElement("span");
+    name.dataset.i18n = this.groups[group].key;
+    label.append(input, " ", name);
+    translate(label);
     this.box.append(label);
   }
 }

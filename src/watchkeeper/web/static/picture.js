@@ -147,7 +147,8 @@ map.on("load", () => {
   actions.onDone = (alert) => alerts.put(alert);
   onLanguage(() => {
     showUser();
-    showCount(vessels);
+    // While replaying, the status line is the replay's (replay.js draws it again).
+    if (picture.replay?.state.mode !== "replay") showCount(vessels);
     alerts.render();
     dossier.render();
   });

@@ -8,28 +8,18 @@
 // replayed picture; back to live, the vessel stream sends a fresh snapshot and the alert
 // stream the open alerts. At most one replay request is in flight: a T chosen meanwhile
 // is loaded when it returns (the latest one only).
+//
+// Words come from the catalogs (i18n.js): the controls are marked `data-i18n`, and the
+// time label, the status line and the note are drawn again on a language switch. Times
+// are UTC with the local time beside (`timeElement`), left to right in Arabic too.
 
-export const STRINGS = {
-  live: "Live",
-  replay: "Replay",
-  play: "Play",
-  pause: "Pause",
-  backToLive: "Back to live",
-  speed: "Speed",
-  slider: "replay time",
-  noArchive: "no archive to replay yet",
-  replaying: "Replay",
-  vessels: "vessels",
-  tracksTooMany: "tracks left out: too many in view, zoom in",
-  loadFailed: "replay failed",
-};
+import { number, onLanguage, setText, t, timeElement, tNodes, translate, utc } from "/web/static/i18n.js";
 
 export const SPEEDS = [1, 10, 60, 600];
 const TRACK_HOURS = 1;
 const TICK_MS = 500; // how often play moves T on
 const SPAN_REFRESH_MS = 30_000;
 
-const utc = (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 const iso = (ms) => new Date(ms).toISOString();
 
 function vesselFeatures(columns) {
@@ -78,6 +68,9 @@ export class Replay {
     this.inFlight = false;
     this.wanted = null;
     this.timer = null;
+    this.shown = null; // what the status line says while replaying: {count, at}
+    this.noteMessage = null; // [key, vars] of the note, if any
+    onLanguage(() => this.retranslate());
   }
 
   start(container) {
@@ -92,45 +85,78 @@ export class Replay {
     bar.className = "replay-bar";
     this.modeLabel = document.createElement("span");
     this.modeLabel.className = "replay-mode";
-    this.modeLabel.textContent = STRINGS.live;
+    this.modeLabel.dataset.i18n = "replay.live";
     this.slider = document.createElement("input");
     this.slider.type = "range";
     this.slider.id = "replay-slider";
     this.slider.step = "1000";
     this.slider.disabled = true;
-    this.slider.setAttribute("aria-label", STRINGS.slider);
+    this.slider.dataset.i18nAttr = "aria-label:replay.slider";
     this.slider.addEventListener("input", () => this.seek(Number(this.slider.value)));
+    // Only ever a time: left to right, whatever the page's direction.
     this.timeLabel = document.createElement("output");
     this.timeLabel.id = "replay-time";
     this.timeLabel.className = "ltr";
-    this.timeLabel.textContent = STRINGS.noArchive;
+    this.timeLabel.dir = "ltr";
     this.playButton = document.createElement("button");
     this.playButton.type = "button";
     this.playButton.id = "replay-play";
-    this.playButton.textContent = STRINGS.play;
+    this.playButton.dataset.i18n = "replay.play";
     this.playButton.disabled = true;
     this.playButton.addEventListener("click", () => (this.state.playing ? this.pause() : this.play()));
     this.speedSelect = document.createElement("select");
     this.speedSelect.id = "replay-speed";
-    this.speedSelect.setAttribute("aria-label", STRINGS.speed);
+    this.speedSelect.dataset.i18nAttr = "aria-label:replay.speed;title:replay.speed";
     for (const speed of SPEEDS) {
       const option = document.createElement("option");
       option.value = String(speed);
-      option.textContent = `${speed}×`;
       this.speedSelect.append(option);
     }
     this.speedSelect.addEventListener("change", () => { this.state.speed = Number(this.speedSelect.value); });
     this.liveButton = document.createElement("button");
     this.liveButton.type = "button";
     this.liveButton.id = "replay-live";
-    this.liveButton.textContent = STRINGS.backToLive;
+    this.liveButton.dataset.i18n = "replay.backToLive";
     this.liveButton.disabled = true;
     this.liveButton.addEventListener("click", () => this.backToLive());
     this.note = document.createElement("span");
     this.note.className = "replay-note";
     this.note.setAttribute("role", "status");
     bar.append(this.modeLabel, this.playButton, this.speedSelect, this.slider, this.timeLabel, this.liveButton, this.note);
+    translate(bar);
+    this.showSpeeds();
+    this.setNote("replay.noArchive"); // until the archive's span is known
     return bar;
+  }
+
+  showSpeeds() {
+    for (const option of this.speedSelect.options) option.textContent = `${number(Number(option.value))}×`;
+  }
+
+  // The slider's moment: beside it, and as its spoken value.
+  showTime(at) {
+    this.timeLabel.replaceChildren(timeElement(at));
+    this.slider.setAttribute("aria-valuetext", utc(at));
+  }
+
+  setNote(key, vars = {}) {
+    this.noteMessage = key ? [key, vars] : null;
+    this.note.textContent = key ? t(key, vars) : "";
+  }
+
+  showStatus() {
+    if (this.state.mode !== "replay" || !this.shown) return;
+    const { count, at } = this.shown;
+    this.status.replaceChildren(...tNodes("replay.status", { count, time: timeElement(at) }));
+  }
+
+  // A language switch: `translate` did the marked controls; the rest is drawn again.
+  retranslate() {
+    this.showSpeeds();
+    const shown = this.state.mode === "replay" ? this.state.at : this.state.span?.[1];
+    if (shown != null) this.showTime(shown);
+    this.setNote(...(this.noteMessage ?? [null]));
+    this.showStatus();
   }
 
   async refreshSpan() {
@@ -148,9 +174,10 @@ export class Replay {
     this.slider.max = String(end);
     this.slider.disabled = false;
     this.playButton.disabled = false;
+    if (this.noteMessage?.[0] === "replay.noArchive") this.setNote(null);
     if (this.state.mode === "live") {
       this.slider.value = String(end);
-      this.timeLabel.textContent = utc(end);
+      this.showTime(end);
     }
   }
 
@@ -162,7 +189,7 @@ export class Replay {
     if (this.state.mode === "live") this.leaveLive();
     this.state.at = at;
     this.slider.value = String(at);
-    this.timeLabel.textContent = utc(at);
+    this.showTime(at);
     this.request(at);
   }
 
@@ -170,7 +197,7 @@ export class Replay {
     this.state.mode = "replay";
     this.feed.source?.close();
     this.alerts.source?.close();
-    this.modeLabel.textContent = STRINGS.replay;
+    setText(this.modeLabel, "replay.replay");
     this.liveButton.disabled = false;
     document.body.classList.add("replaying");
   }
@@ -179,7 +206,7 @@ export class Replay {
     if (!this.state.span) return;
     if (this.state.mode === "live") this.seek(this.state.span[0]);
     this.state.playing = true;
-    this.playButton.textContent = STRINGS.pause;
+    setText(this.playButton, "replay.pause");
     let last = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
@@ -198,7 +225,7 @@ export class Replay {
     clearInterval(this.timer);
     this.timer = null;
     this.state.playing = false;
-    this.playButton.textContent = STRINGS.play;
+    setText(this.playButton, "replay.play");
   }
 
   backToLive() {
@@ -207,9 +234,10 @@ export class Replay {
     this.state.at = null;
     this.state.loaded = null;
     this.wanted = null;
-    this.modeLabel.textContent = STRINGS.live;
+    this.shown = null;
+    setText(this.modeLabel, "replay.live");
     this.liveButton.disabled = true;
-    this.note.textContent = "";
+    this.setNote(null);
     document.body.classList.remove("replaying");
     this.map.getSource("tracks")?.setData({ type: "FeatureCollection", features: [] });
     // Fresh live state: the vessel stream starts with a snapshot, the alert stream with
@@ -237,7 +265,7 @@ export class Replay {
         await this.draw(at);
       }
     } catch (error) {
-      this.note.textContent = `${STRINGS.loadFailed}: ${error.message}`;
+      this.setNote("replay.failed", { reason: error.message });
     } finally {
       this.inFlight = false;
     }
@@ -264,13 +292,15 @@ export class Replay {
     this.alerts.render();
     if (tracks.ok) {
       this.map.getSource("tracks")?.setData({ type: "FeatureCollection", features: trackFeatures(await tracks.json()) });
-      this.note.textContent = "";
+      this.setNote(null);
     } else {
       this.map.getSource("tracks")?.setData({ type: "FeatureCollection", features: [] });
-      this.note.textContent = tracks.status === 422 ? STRINGS.tracksTooMany : `${STRINGS.loadFailed}: HTTP ${tracks.status}`;
+      if (tracks.status === 422) this.setNote("replay.tracksTooMany");
+      else this.setNote("replay.failed", { reason: `HTTP ${tracks.status}` });
     }
     this.state.loaded = at;
     this.state.loads += 1;
-    this.status.textContent = `${STRINGS.replaying} · ${features.length.toLocaleString()} ${STRINGS.vessels} · ${utc(at)}`;
+    this.shown = { count: features.length, at };
+    this.showStatus();
   }
 }

@@ -3,7 +3,7 @@
 // twice for the same text. Choosing a result (click, or arrows and Enter) calls
 // `onChoose(mmsi)`, which flies to the vessel and opens its dossier.
 
-import { ltr, t, timeElement } from "/web/static/i18n.js";
+import { ltr, t, timeElement, tNodes } from "/web/static/i18n.js";
 
 export const DEBOUNCE_MS = 350;
 
@@ -90,15 +90,13 @@ export class VesselSearch {
     if (!hit.current) {
       const former = document.createElement("div");
       former.className = "meta";
-      const [before, after] = t("search.former", { value: "\u0000" }).split("\u0000");
-      former.append(`${t(`search.matched.${hit.matched}`)}: ${before}`, ltr(hit.value, "bdi"), after ?? "");
+      former.append(`${t(`search.matched.${hit.matched}`)}: `, ...tNodes("search.former", { value: ltr(hit.value, "bdi") }));
       li.append(former);
     }
     if (hit.last_seen) {
       const seen = document.createElement("div");
       seen.className = "meta";
-      const [before, after] = t("search.lastSeen", { time: "\u0000" }).split("\u0000");
-      seen.append(before, timeElement(hit.last_seen), after ?? "");
+      seen.append(...tNodes("search.lastSeen", { time: timeElement(hit.last_seen) }));
       li.append(seen);
     }
     return li;
