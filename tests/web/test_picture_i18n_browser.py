@@ -94,7 +94,9 @@ def test_clicking_a_vessel_opens_its_dossier(page: Page, node: Node) -> None:
     )
     drawn = _wait_page(
         page,
-        """window.__picture.idle && window.__map.queryRenderedFeatures({layers: ['dossier-track']})
+        # Not "idle": on a loaded machine the live vessels keep the map busy for minutes;
+        # the rendered features are those of the last frame drawn, which is enough here.
+        """window.__map.queryRenderedFeatures({layers: ['dossier-track']})
             .map((f) => f.properties.mmsi)""",
         "the recent track drawn",
     )
@@ -108,8 +110,7 @@ def test_clicking_a_vessel_opens_its_dossier(page: Page, node: Node) -> None:
     _wait_page(page, "document.querySelector('#dossier').hidden", "the dossier closed")
     _wait_page(
         page,
-        "window.__picture.idle"
-        " && window.__map.queryRenderedFeatures({layers: ['dossier-track']}).length === 0",
+        "window.__map.queryRenderedFeatures({layers: ['dossier-track']}).length === 0",
         "the track gone",
     )
 
