@@ -71,6 +71,24 @@ def test_a_small_craft_alongside_for_forty_minutes_is() -> None:
     assert json.loads(event["evidence"])["variant"] == "small_craft_alongside"
 
 
+def test_a_small_craft_heard_only_at_satellite_passes_is_still_alongside() -> None:
+    """Reports an hour apart: the slow craft is placed between them, as it drifts with the
+    ship; a gap longer than the bridge, or a silence that covered ground, is not bridged."""
+    ship = idle(636000002, 35.5, 13.5, 240)
+    passes = [idle(672900001, 35.5004, 13.5, 2, msg_type=18, start_min=m) for m in (20, 80, 140)]
+    [event] = encounters(ship + [r for p in passes for r in p], (636000002,)).to_dicts()
+    assert sorted(event["mmsi"]) == [636000002, 672900001]
+    assert event["end"] - event["start"] >= timedelta(hours=2)
+
+    rare = [idle(672900001, 35.5004, 13.5, 2, msg_type=18, start_min=m) for m in (0, 150)]
+    assert encounters(ship + [r for p in rare for r in p], (636000002,)).is_empty()
+    # Heard beside the ship, then 10 nm away an hour later: it left, at 10 kn.
+    went = idle(672900001, 35.5004, 13.5, 2, msg_type=18, start_min=20) + idle(
+        672900001, 35.6670, 13.5, 2, msg_type=18, start_min=80
+    )
+    assert encounters(ship + went, (636000002,)).is_empty()
+
+
 def test_vessels_too_far_apart_or_moving_do_not_meet() -> None:
     apart = idle(247000001, 35.5, 13.5, 180) + idle(636000002, 35.51, 13.5, 180)  # 1.1 km
     moving = idle(247000003, 35.6, 13.5, 180, sog=6.0) + idle(

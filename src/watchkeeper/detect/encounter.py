@@ -64,9 +64,13 @@ def _small_vessels(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 def _ais_steps(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     bin_ms = int(context.thresholds.encounter_bin_s * 1000)
     small = _small_vessels(tracks, context).with_columns(pl.lit(True).alias("_small"))
-    return (
+    steps = (
         tracks.group_by("mmsi", (pl.col("ts").dt.epoch("ms") // bin_ms).alias("_bin"))
         .agg(pl.col("lat").mean(), pl.col("lon").mean(), pl.col("sog").median().alias("_sog"))
+        .with_columns(pl.col("_sog").fill_null(0.0))
+    )
+    return (
+        pl.concat([steps, _bridged_steps(steps, context)], how="vertical_relaxed")
         .join(small, on="mmsi", how="left")
         .select(
             pl.col("mmsi").cast(pl.String).alias("_key"),
@@ -74,8 +78,51 @@ def _ais_steps(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             "_bin",
             "lat",
             "lon",
-            pl.col("_sog").fill_null(0.0),
+            "_sog",
             pl.col("_small").fill_null(False),
+        )
+    )
+
+
+def _bridged_steps(steps: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """The steps a slow vessel was not heard in, between two steps it was, at most
+    `encounter_max_interpolation_s` apart: positions on the straight line between them,
+    at the speed made good, which is under `encounter_max_sog` (faster silences are not
+    bridged: the vessel was going somewhere, not keeping company)."""
+    t = context.thresholds
+    most = int(t.encounter_max_interpolation_s // t.encounter_bin_s)
+    if most < 2 or steps.is_empty():
+        return steps.clear()
+    after = pl.col("_bin").shift(-1).over("mmsi")
+    gap = after - pl.col("_bin")
+    lat1, lon1 = pl.col("lat").shift(-1).over("mmsi"), pl.col("lon").shift(-1).over("mmsi")
+    made_good = haversine_m(pl.col("lat"), pl.col("lon"), lat1, lon1) / (
+        gap * t.encounter_bin_s * _KNOT_MS
+    )
+    silences = (
+        steps.sort("mmsi", "_bin")
+        .with_columns(
+            gap.alias("_gap"),
+            lat1.alias("_lat1"),
+            lon1.alias("_lon1"),
+            made_good.alias("_made_good"),
+        )
+        .filter(
+            pl.col("_gap").is_between(2, most)
+            & (pl.col("_made_good") < t.encounter_max_sog)
+            & (pl.col("_sog") < t.encounter_max_sog)
+        )
+    )
+    share = pl.col("_k") / pl.col("_gap")
+    return (
+        silences.with_columns(pl.int_ranges(1, pl.col("_gap")).alias("_k"))
+        .explode("_k")
+        .select(
+            "mmsi",
+            (pl.col("_bin") + pl.col("_k")).alias("_bin"),
+            (pl.col("lat") + (pl.col("_lat1") - pl.col("lat")) * share).alias("lat"),
+            (pl.col("lon") + (pl.col("_lon1") - pl.col("lon")) * share).alias("lon"),
+            pl.col("_made_good").cast(steps.schema["_sog"]).alias("_sog"),
         )
     )
 

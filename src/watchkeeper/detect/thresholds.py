@@ -312,6 +312,15 @@ class Thresholds(BaseModel):
         "meeting: a patrol aircraft's radar or a coastal radar's tracker drops and regains "
         "small boats in a swell; the tracks still lie together on both sides of the break.",
     )
+    encounter_max_interpolation_s: float = Field(
+        default=7200.0,
+        ge=0,
+        description="Longest silence of a slow vessel across which its position is "
+        "interpolated at each time step, as Global Fishing Watch compares tracks at steps "
+        "between reports: far from receivers a small craft alongside a ship is heard only "
+        "at satellite passes, an hour or more apart. Only silences whose speed made good "
+        "stays under `encounter_max_sog` are bridged; 0 bridges none.",
+    )
     encounter_min_anchorage_m: float = Field(
         default=10_000.0,
         ge=0,
