@@ -29,6 +29,7 @@ from typing import Final
 import polars as pl
 
 from watchkeeper.errors import InputError
+from watchkeeper.geo.shared import find_reference_file
 
 __all__ = [
     "INCIDENT_COLUMNS",
@@ -156,14 +157,7 @@ def find_incidents_file(configured: Path | None, *, start: Path | None = None) -
     Unset, it is looked for as `../shared/data/migration/iom-mmp/.../iom_europe.csv`
     from the working directory (`start`) and from the checkout this code runs from.
     """
-    if configured is not None:
-        return configured
-    here = Path(__file__).resolve().parents[3]  # src/watchkeeper/geo/incidents.py -> checkout
-    for base in (start or Path.cwd(), here):
-        candidate = base.resolve().parent / SHARED_INCIDENTS_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+    return find_reference_file(configured, SHARED_INCIDENTS_FILE, start=start)
 
 
 def load_incidents(configured: Path | None, *, start: Path | None = None) -> Incidents:

@@ -31,6 +31,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from watchkeeper.errors import InputError
+from watchkeeper.geo.shared import find_reference_file
 from watchkeeper.geo.sphere import chord_to_m, m_to_chord, unit_vectors
 
 __all__ = [
@@ -173,14 +174,7 @@ def find_ports_file(configured: Path | None, *, start: Path | None = None) -> Pa
     Unset, it is looked for as `../shared/data/geo/ports/nga-wpi/UpdatedPub150.csv`
     from the working directory (`start`) and from the checkout this code runs from.
     """
-    if configured is not None:
-        return configured
-    here = Path(__file__).resolve().parents[3]  # src/watchkeeper/geo/ports.py -> checkout
-    for base in (start or Path.cwd(), here):
-        candidate = base.resolve().parent / SHARED_PORTS_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+    return find_reference_file(configured, SHARED_PORTS_FILE, start=start)
 
 
 def load_ports(configured: Path | None, *, start: Path | None = None) -> Ports:

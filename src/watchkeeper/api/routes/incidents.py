@@ -15,8 +15,8 @@ from starlette.responses import Response
 from watchkeeper.accounts.roles import ALL_ROLES
 from watchkeeper.api.access import allow
 from watchkeeper.api.routes.vessels import GEOJSON, BBoxDep, ndjson_items
+from watchkeeper.api.state import loaded_once
 from watchkeeper.geo.incidents import Incidents, load_incidents
-from watchkeeper.settings import Settings
 
 __all__ = ["router"]
 
@@ -24,12 +24,7 @@ router = APIRouter(prefix="/api", tags=["zones"])
 
 
 def _incidents(request: Request) -> Incidents:
-    incidents = getattr(request.app.state, "incidents", None)
-    if not isinstance(incidents, Incidents):
-        settings: Settings = request.app.state.settings
-        incidents = load_incidents(settings.incidents_file)
-        request.app.state.incidents = incidents
-    return incidents
+    return loaded_once(request, "incidents", lambda s: load_incidents(s.incidents_file))
 
 
 @router.get(

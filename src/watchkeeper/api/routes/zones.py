@@ -23,11 +23,11 @@ from watchkeeper.accounts.principal import Principal
 from watchkeeper.accounts.roles import ALL_ROLES, Role
 from watchkeeper.api.access import allow
 from watchkeeper.api.routes.vessels import GEOJSON, BBoxDep, ndjson_items
+from watchkeeper.api.state import loaded_once
 from watchkeeper.api.text import Text
 from watchkeeper.areas import Areas
 from watchkeeper.geo.ports import Ports, load_ports
 from watchkeeper.geo.zones import ZONE_KINDS, GeometryError, Zone
-from watchkeeper.settings import Settings
 
 __all__ = ["AREA_ROLES", "router"]
 
@@ -233,12 +233,7 @@ def delete_area(
 
 
 def _ports(request: Request) -> Ports:
-    ports = getattr(request.app.state, "ports", None)
-    if not isinstance(ports, Ports):
-        settings: Settings = request.app.state.settings
-        ports = load_ports(settings.ports_file)
-        request.app.state.ports = ports
-    return ports
+    return loaded_once(request, "ports", lambda s: load_ports(s.ports_file))
 
 
 @router.get(
