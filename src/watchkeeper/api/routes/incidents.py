@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from watchkeeper.accounts.roles import ALL_ROLES
 from watchkeeper.api.access import allow
-from watchkeeper.api.routes.vessels import GEOJSON, BBoxDep, ndjson_items
+from watchkeeper.api.routes.vessels import GEOJSON, BBoxDep, point_collection
 from watchkeeper.api.state import loaded_once
 from watchkeeper.geo.incidents import Incidents, load_incidents
 
@@ -45,30 +45,7 @@ def list_incidents(request: Request, bbox: BBoxDep) -> Response:
     """The node's `incidents_file` (IOM Missing Migrants Project; cite it as such), read
     once; none configured or found: an empty collection (`X-Incidents-Note` says why)."""
     incidents = _incidents(request)
-    table = incidents.table
-    if bbox is not None and table.height:
-        min_lon, min_lat, max_lon, max_lat = bbox
-        east, west = pl.col("lon") >= min_lon, pl.col("lon") <= max_lon
-        table = table.filter(
-            pl.col("lat").is_between(min_lat, max_lat),
-            (east & west) if min_lon <= max_lon else (east | west),
-        )
-    features = ""
-    if table.height:
-        features = ndjson_items(
-            table.select(
-                pl.lit("Feature").alias("type"),
-                pl.struct(
-                    pl.lit("Point").alias("type"), pl.concat_list("lon", "lat").alias("coordinates")
-                ).alias("geometry"),
-                pl.struct(
-                    "id", pl.col("date").dt.strftime("%Y-%m-%d"), "dead_missing", "route"
-                ).alias("properties"),
-            )
-        )
-    note = incidents.note.encode("ascii", "replace").decode()[:300]
-    return Response(
-        content='{"type":"FeatureCollection","features":[' + features + "]}",
-        media_type=GEOJSON,
-        headers={"X-Incidents-Note": note},
+    properties = pl.struct("id", pl.col("date").dt.strftime("%Y-%m-%d"), "dead_missing", "route")
+    return point_collection(
+        incidents.table, properties, bbox, note_header="X-Incidents-Note", note=incidents.note
     )

@@ -42,6 +42,7 @@ __all__ = [
     "get_latest_state",
     "invalid_query",
     "ndjson_items",
+    "point_collection",
     "parse_bbox",
     "parse_time",
     "router",
@@ -277,6 +278,37 @@ def feature_collection(
 def ndjson_items(frame: pl.DataFrame) -> str:
     """Rows of `frame` as JSON objects separated by commas (one C-level replace)."""
     return frame.write_ndjson().rstrip("\n").replace("\n", ",")
+
+
+def point_collection(
+    table: pl.DataFrame, properties: pl.Expr, bbox: BBox | None, *, note_header: str, note: str
+) -> Response:
+    """The rows of `table` (`lat`, `lon`) inside `bbox` (which may cross the
+    antimeridian) as a GeoJSON FeatureCollection of Points with `properties` (a struct
+    expression), and a header with `note`, which says why the collection may be empty."""
+    if bbox is not None and table.height:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        east, west = pl.col("lon") >= min_lon, pl.col("lon") <= max_lon
+        table = table.filter(
+            pl.col("lat").is_between(min_lat, max_lat),
+            (east & west) if min_lon <= max_lon else (east | west),
+        )
+    features = ""
+    if table.height:
+        features = ndjson_items(
+            table.select(
+                pl.lit("Feature").alias("type"),
+                pl.struct(
+                    pl.lit("Point").alias("type"), pl.concat_list("lon", "lat").alias("coordinates")
+                ).alias("geometry"),
+                properties.alias("properties"),
+            )
+        )
+    return Response(
+        content='{"type":"FeatureCollection","features":[' + features + "]}",
+        media_type=GEOJSON,
+        headers={note_header: note.encode("ascii", "replace").decode()[:300]},
+    )
 
 
 # -- GET /api/vessels/{mmsi}/dossier ----------------------------------------------------

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from watchkeeper.accounts.principal import Principal
 from watchkeeper.accounts.roles import ALL_ROLES, Role
 from watchkeeper.api.access import allow
-from watchkeeper.api.routes.vessels import GEOJSON, BBoxDep, ndjson_items
+from watchkeeper.api.routes.vessels import GEOJSON, BBoxDep, point_collection
 from watchkeeper.api.state import loaded_once
 from watchkeeper.api.text import Text
 from watchkeeper.areas import Areas
@@ -253,28 +253,7 @@ def list_ports(request: Request, bbox: BBoxDep) -> Response:
     """The node's `ports_file` (NGA's World Port Index), read once; none configured or
     found: an empty collection (the header `X-Ports-Note` says why)."""
     ports = _ports(request)
-    table = ports.table
-    if bbox is not None and table.height:
-        min_lon, min_lat, max_lon, max_lat = bbox
-        east, west = pl.col("lon") >= min_lon, pl.col("lon") <= max_lon
-        table = table.filter(
-            pl.col("lat").is_between(min_lat, max_lat),
-            (east & west) if min_lon <= max_lon else (east | west),
-        )
-    features = ""
-    if table.height:
-        features = ndjson_items(
-            table.select(
-                pl.lit("Feature").alias("type"),
-                pl.struct(
-                    pl.lit("Point").alias("type"), pl.concat_list("lon", "lat").alias("coordinates")
-                ).alias("geometry"),
-                pl.struct("wpi_number", "name", "unlocode", "country").alias("properties"),
-            )
-        )
-    note = ports.note.encode("ascii", "replace").decode()[:300]
-    return Response(
-        content='{"type":"FeatureCollection","features":[' + features + "]}",
-        media_type=GEOJSON,
-        headers={"X-Ports-Note": note},
+    properties = pl.struct("wpi_number", "name", "unlocode", "country")
+    return point_collection(
+        ports.table, properties, bbox, note_header="X-Ports-Note", note=ports.note
     )
