@@ -211,7 +211,10 @@ class Simulation:
     ) -> bool:
         """Whether a receiver heard `mover`, or (`sensors`) a sensor saw it, between
         `start` and `end`."""
-        lo, hi = (mover << 32) | (start // 60_000), (mover << 32) | (end // 60_000)
+        # Minutes wholly inside the behaviour: a report in the minute it began may have
+        # been the last one before it (the true position, before the spoofing).
+        first, last = -(-start // 60_000), (end + 1) // 60_000 - 1
+        lo, hi = (mover << 32) | first, (mover << 32) | last
         if np.searchsorted(heard, hi, side="right") > np.searchsorted(heard, lo):
             return True
         if not sensors:
