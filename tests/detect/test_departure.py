@@ -88,6 +88,36 @@ def test_patrol_boats_and_boats_that_come_back_are_not_departures(land: LandMask
     assert departures(patrol + fisher, land, vessels=vessels).is_empty()
 
 
+def test_a_boat_that_only_touches_the_coast_under_way_is_passing_not_leaving(
+    land: LandMask,
+) -> None:
+    """Two hours in from the sea to the beach, then straight back out: no one boarded a
+    boat that never slowed. The same boat idling at the beach for twenty minutes left."""
+    inbound = [
+        (T0 + timedelta(seconds=30 * i), lat, lon)
+        for i, (_, lat, lon) in enumerate(reversed(voyage(BEACH, 45, 6.5, 120)))
+    ]
+    then = inbound[-1][0] + timedelta(seconds=30)
+    outbound = voyage(BEACH, 45, 6.5, 300, t0=then)
+    assert departures(reports(247000105, inbound + outbound, 6.5), land).is_empty()
+
+    idle = [(then + timedelta(seconds=30 * i), BEACH[0], BEACH[1]) for i in range(40)]
+    later = voyage(BEACH, 45, 6.5, 300, t0=then + timedelta(minutes=20))
+    stopped = reports(247000105, inbound, 6.5) + reports(247000105, idle, 0.3)
+    events = departures(stopped + reports(247000105, later, 6.5), land)
+    assert events["mmsi"].to_list() == [[247000105]]
+
+
+def test_positions_spoofed_onto_the_land_are_no_beach(land: LandMask) -> None:
+    """A ship at sea whose transponder claims a spot inland for half an hour, then tells
+    the truth again, out at sea: that is position spoofing, not a departure."""
+    at_sea = voyage((33.75, 11.45), 45, 0.0, 60)
+    inland = [(t + timedelta(hours=1), 33.45, 10.95) for t, _, _ in voyage(BEACH, 0, 0, 30)]
+    back = voyage((33.75, 11.45), 45, 6.5, 240, t0=T0 + timedelta(minutes=90))
+    rows = reports(247000106, at_sea, 0.2) + reports(247000106, inland, 0.0)
+    assert departures(rows + reports(247000106, back, 6.5), land).is_empty()
+
+
 def test_a_dark_boat_seen_at_sea_heading_away_from_the_coast_is_a_departure(
     land: LandMask,
 ) -> None:

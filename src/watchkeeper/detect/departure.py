@@ -2,11 +2,13 @@
 
 Two ways to see one:
 
-* on AIS, a vessel (not a patrol, SAR or harbour craft) heard close to the shore of a
+* on AIS, a vessel (not a patrol, SAR or harbour craft) at a beach of a
   `departure_coast` zone (within `departure_max_shore_m` of land, not in a harbour or
-  anchorage found in the data) that then leaves the zone for the open sea (its first
-  report outside the zone is at least `departure_min_offshore_m` from land) within
-  `departure_max_hours`;
+  anchorage found in the data, and either slow there or first heard there: a boat
+  cruising along the coast is passing, not leaving) that then leaves the zone for the
+  open sea (its first report outside the zone is at least `departure_min_offshore_m`
+  from land) within `departure_max_hours`. Reports pinned inland are left out: a
+  spoofed position on land is no beach;
 * on sensors, a dark track (as `dark_target` finds them) of a boat under way whose
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
   coast it is moving away from, and, where the node marks landing coasts, run on,
@@ -28,6 +30,7 @@ from watchkeeper.detect.context import Context
 from watchkeeper.detect.dark import dark_tracks
 from watchkeeper.detect.events import combine, finish_events
 from watchkeeper.detect.shore import anchorage_cells, near_land_rows
+from watchkeeper.detect.spoofing import inland_rows
 from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night
 
 __all__ = ["departure"]
@@ -57,9 +60,14 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         "departure_coast", tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     )
     harbours = anchorage_cells(tracks, context, t.loiter_min_anchorage_m)
+    silence = pl.col("ts").diff().over("mmsi").dt.total_seconds()
+    first_heard = silence.is_null() | silence.ge(t.departure_launch_silence_s)
     flagged = (
         tracks.select("mmsi", "ts", "lat", "lon", "sog")
         .with_columns(
+            (pl.col("sog").lt(t.departure_launch_max_sog) | first_heard)
+            .fill_null(False)
+            .alias("_may_launch"),
             pl.Series("_zone", zone),
             (pl.col("lat") / 0.01).floor().cast(pl.Int32).alias("_cy"),
             (pl.col("lon") / 0.01).floor().cast(pl.Int32).alias("_cx"),
@@ -70,6 +78,7 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             how="left",
             maintain_order="left",
         )
+        .filter(pl.Series(~inland_rows(tracks, context)))
     )
     if context.vessels is not None and not context.vessels.is_empty():
         service = context.vessels.filter(pl.col("ship_type").is_in(_SERVICE_CRAFT))
@@ -77,7 +86,7 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     inside = flagged.filter(pl.col("_zone") >= 0)
     ashore = near_land_rows(context, inside, t.departure_max_shore_m)
     launch = inside.with_columns(pl.Series("_ashore", ashore)).filter(
-        pl.col("_ashore") & pl.col("_harbour").is_null()
+        pl.col("_ashore") & pl.col("_harbour").is_null() & pl.col("_may_launch")
     )
     if launch.is_empty():
         return pl.DataFrame()

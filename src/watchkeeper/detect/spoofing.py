@@ -24,7 +24,7 @@ from watchkeeper.detect.identity import invalid_identities, renames
 from watchkeeper.detect.subtracks import split_tracks
 from watchkeeper.detect.tracks import episodes, haversine_m
 
-__all__ = ["identity_spoofing", "position_spoofing", "second_tracks"]
+__all__ = ["identity_spoofing", "inland_rows", "position_spoofing", "second_tracks"]
 
 _DEG_PER_M: Final = 1 / 111_320.0
 
@@ -40,7 +40,7 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     t = context.thresholds
     # Positions pinned inland are judged on their own (`on_land`); left in, a spoofed
     # fix ashore would join whichever track it lies within reach of, and split the rest.
-    tracks = tracks.filter(pl.Series(~_inland_rows(tracks, context)))
+    tracks = tracks.filter(pl.Series(~inland_rows(tracks, context)))
     if tracks.is_empty():
         return pl.DataFrame()
     numbers = split_tracks(
@@ -154,7 +154,7 @@ def _inland(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     return context.shared("inland", tracks, lambda: _inland_episodes(tracks, context))
 
 
-def _inland_rows(tracks: pl.DataFrame, context: Context) -> np.ndarray:
+def inland_rows(tracks: pl.DataFrame, context: Context) -> np.ndarray:
     """Whether each report lies well inland: on land, and land `inland_m` away in the
     four directions (a harbour or a beach is not inland). All False without a land mask."""
     return context.shared("inland_rows", tracks, lambda: _look_inland(tracks, context))
@@ -179,7 +179,7 @@ def _look_inland(tracks: pl.DataFrame, context: Context) -> np.ndarray:
 def _inland_episodes(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     if context.land is None or tracks.is_empty():
         return pl.DataFrame()
-    marked = tracks.with_columns(pl.Series("_inland", _inland_rows(tracks, context)))
+    marked = tracks.with_columns(pl.Series("_inland", inland_rows(tracks, context)))
     found = episodes(marked, pl.col("_inland"), bridge_s=context.thresholds.beacon_episode_gap_s)
     if found.is_empty():
         return found

@@ -453,6 +453,20 @@ class Thresholds(BaseModel):
         description="A boat heard this close to land in a departure-coast zone (and not in "
         "a harbour or anchorage) is at the beach it leaves from.",
     )
+    departure_launch_max_sog: float = Field(
+        default=2.0,
+        ge=0,
+        description="Near the beach, a boat slower than this (kn) is at it or pushing off; "
+        "a faster one is passing along the coast, unless it is first heard there "
+        "(`departure_launch_silence_s`). Small craft cruise at 5-8 kn.",
+    )
+    departure_launch_silence_s: float = Field(
+        default=1800.0,
+        ge=0,
+        description="A boat first heard near the beach (its first report, or its first after "
+        "a silence this long) may have just switched its transponder on as it left, at any "
+        "speed.",
+    )
     departure_min_offshore_m: float = Field(
         default=10000.0,
         ge=0,
