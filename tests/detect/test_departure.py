@@ -168,3 +168,20 @@ def test_a_dark_boat_a_coastal_radar_holds_from_the_beach_to_the_open_sea_is_a_d
         {"contact_id": "RAD-ZRZ-0010", "ts": t, "lat": lat, "lon": lon} for t, lat, lon in along
     )
     assert departures(ships, land, contacts=passing).is_empty()
+
+
+def test_a_dark_boat_first_seen_well_out_and_heading_inshore_is_not_leaving(
+    land: LandMask,
+) -> None:
+    """Picked up 30 km off inside a departure-coast zone, heading for the coast, and
+    crossing the zone's edge still 20 km out: the radar did not see it leave a beach."""
+    zone = Zone(
+        "departure_coast", "East of Zarzis", "test", "drawn", shapely.box(11.2, 33.4, 11.6, 33.75)
+    )
+    track = voyage((33.62, 11.45), 200, 7.0, 260, every_s=60)
+    plots = make_contacts(
+        {"contact_id": "RAD-ZRZ-0011", "ts": t, "lat": lat, "lon": lon} for t, lat, lon in track
+    )
+    ship = reports(247000112, voyage((33.62, 11.5), 200, 7.0, 260), 7.0)  # AIS heard there
+    found = detect(make_positions(ship), land=land, zones=ZoneSet([zone]), contacts=plots)
+    assert found.filter(pl.col("type") == "departure").is_empty()

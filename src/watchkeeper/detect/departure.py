@@ -181,13 +181,17 @@ def _from_sensors(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 
 def _seen_leaving(plots: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """Dark tracks a sensor picks up inside a departure-coast zone and holds out to the
-    open sea, as AIS tracks are judged: the first plot outside the zone must lie
-    `departure_min_offshore_m` from land, within `departure_max_hours`. (A track first
-    seen further out that crosses a zone is passing by: `_traced_back` judges it.)"""
+    """Dark tracks a sensor picks up inside a departure-coast zone, before the open sea
+    (within `departure_min_offshore_m` of land), and holds out to the open sea, as AIS
+    tracks are judged: the first plot outside the zone must lie `departure_min_offshore_m`
+    from land, within `departure_max_hours`. (A track first seen further out that
+    crosses a zone is passing by: `_traced_back` judges it.)"""
     t = context.thresholds
     inside = pl.col("_zone") >= 0
     plots = plots.filter(pl.col("_zone").first().over("contact_id") >= 0)
+    firsts = plots.group_by("contact_id").agg(pl.col("lat", "lon").first())
+    coastal = firsts.filter(pl.Series(near_land_rows(context, firsts, t.departure_min_offshore_m)))
+    plots = plots.join(coastal.select("contact_id"), on="contact_id", maintain_order="left")
     first_in = pl.col("ts").first().over("contact_id")
     candidates = plots.with_columns(first_in.alias("_in_ts")).filter(
         ~inside
