@@ -84,7 +84,8 @@ map.on("load", () => {
   alerts.start();
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: true });
   map.on("click", "vessels", (e) => {
-    const p = e.features[0].properties;
+    const drawn = e.features[0].properties; // what the map draws; the full row is the feed's
+    const p = vessels.rows.get(drawn.mmsi) ?? drawn;
     const box = document.createElement("div");
     box.className = "vessel-popup";
     const name = document.createElement("strong");

@@ -1,13 +1,27 @@
 // The live vessels: a snapshot, then diffs by MMSI from /api/picture/stream, applied to
 // the `vessels` GeoJSON source with updateData (no full setData per tick: at 20,000
-// vessels a full reload costs ~0.5 s on a software renderer, a diff milliseconds).
+// vessels a full reload costs ~0.5 s on a software renderer, a diff much less).
+//
+// Two things keep a large fleet responsive (benchmarks/README.md, "The picture"):
+// - a feature carries only what the map draws or tests query (mmsi, class, course,
+//   stale, name); the rest of a vessel's row stays here (`rows`). MapLibre copies every
+//   feature to its worker property by property, on the main thread: at 20,000 vessels
+//   that copy was the largest main-thread cost of an update.
+// - changes are coalesced while the map is still busy with the previous ones: the
+//   source gets the next diff (the latest row of each vessel that changed meanwhile)
+//   only once it has drawn the last, so a burst never queues work the map would throw
+//   away, and every diff handed over reaches the screen.
+
+const DRAWN = ["mmsi", "class", "course", "stale", "name"];
 
 function feature(row) {
+  const properties = {};
+  for (const key of DRAWN) properties[key] = row[key];
   return {
     type: "Feature",
     id: row.mmsi,
     geometry: { type: "Point", coordinates: [row.lon, row.lat] },
-    properties: row,
+    properties,
   };
 }
 
@@ -16,8 +30,19 @@ export class VesselFeed {
     this.map = map;
     this.onUpdate = onUpdate ?? (() => {});
     this.positions = new Map(); // mmsi -> [lon, lat], for alerts without a position
+    this.rows = new Map(); // mmsi -> the vessel's last row (name, sog, ts, ...)
     this.seq = -1;
     this.updatedAt = null;
+    this.pending = new Map(); // mmsi -> row not yet handed to the map, or null: remove
+    this.busy = false; // the map has not drawn the last diff yet
+    const drawn = () => {
+      if (this.busy && map.isSourceLoaded("vessels")) {
+        this.busy = false;
+        this.flush();
+      }
+    };
+    map.on("sourcedata", (e) => { if (e.sourceId === "vessels") drawn(); });
+    map.on("idle", drawn); // a diff that touched no tile in view fires no tile load
   }
 
   start() {
@@ -29,7 +54,13 @@ export class VesselFeed {
 
   snapshot(message) {
     this.positions.clear();
-    for (const row of message.vessels) this.positions.set(row.mmsi, [row.lon, row.lat]);
+    this.rows.clear();
+    this.pending.clear();
+    for (const row of message.vessels) {
+      this.positions.set(row.mmsi, [row.lon, row.lat]);
+      this.rows.set(row.mmsi, row);
+    }
+    this.busy = true;
     this.map.getSource("vessels").setData({
       type: "FeatureCollection",
       features: message.vessels.map(feature),
@@ -40,15 +71,32 @@ export class VesselFeed {
   }
 
   changes(message) {
-    // `add` replaces a feature of the same id: one list serves new and moved vessels.
-    for (const row of message.upsert) this.positions.set(row.mmsi, [row.lon, row.lat]);
-    for (const mmsi of message.remove) this.positions.delete(mmsi);
-    this.map.getSource("vessels").updateData({
-      remove: message.remove,
-      add: message.upsert.map(feature),
-    });
+    for (const row of message.upsert) {
+      this.positions.set(row.mmsi, [row.lon, row.lat]);
+      this.rows.set(row.mmsi, row);
+      this.pending.set(row.mmsi, row);
+    }
+    for (const mmsi of message.remove) {
+      this.positions.delete(mmsi);
+      this.rows.delete(mmsi);
+      this.pending.set(mmsi, null);
+    }
+    this.flush();
     this.seq = message.seq;
     this.updatedAt = message.now;
     this.onUpdate(this, "changes", message.upsert);
+  }
+
+  // Hands what changed to the map, unless it is still drawing the last diff.
+  flush() {
+    if (this.busy || this.pending.size === 0) return;
+    const add = [], remove = [];
+    for (const [mmsi, row] of this.pending) {
+      if (row === null) remove.push(mmsi);
+      else add.push(feature(row)); // `add` replaces a feature of the same id
+    }
+    this.pending.clear();
+    this.busy = true;
+    this.map.getSource("vessels").updateData({ remove, add });
   }
 }
