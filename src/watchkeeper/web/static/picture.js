@@ -83,7 +83,7 @@ map.on("load", () => {
   vessels.start();
   alerts.start();
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: true });
-  map.on("click", "vessels", (e) => {
+  map.on("click", ["vessels", "vessels-dots"], (e) => {
     const drawn = e.features[0].properties; // what the map draws; the full row is the feed's
     const p = vessels.rows.get(drawn.mmsi) ?? drawn;
     const box = document.createElement("div");
@@ -96,7 +96,7 @@ map.on("load", () => {
     box.append(name, ident);
     popup.setLngLat(e.features[0].geometry.coordinates).setDOMContent(box).addTo(map);
   });
-  for (const layer of ["vessels", "alerts", "alerts-distress"]) {
+  for (const layer of ["vessels", "vessels-dots", "alerts", "alerts-distress"]) {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
   }

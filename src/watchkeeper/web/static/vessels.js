@@ -2,17 +2,21 @@
 // the `vessels` GeoJSON source with updateData (no full setData per tick: at 20,000
 // vessels a full reload costs ~0.5 s on a software renderer, a diff much less).
 //
-// Two things keep a large fleet responsive (benchmarks/README.md, "The picture"):
+// Three things keep a large fleet responsive (benchmarks/README.md, "The picture"):
 // - a feature carries only what the map draws or tests query (mmsi, class, course,
 //   stale, name); the rest of a vessel's row stays here (`rows`). MapLibre copies every
 //   feature to its worker property by property, on the main thread: at 20,000 vessels
 //   that copy was the largest main-thread cost of an update.
+// - with more than DENSE vessels, the map draws a dot per vessel below the zoom where
+//   the style's `vessels-dots` layer ends, and the rotated icons only from there on:
+//   laying out 20,000 icons at every update cost the map several times what dots do.
 // - changes are coalesced while the map is still busy with the previous ones: the
 //   source gets the next diff (the latest row of each vessel that changed meanwhile)
 //   only once it has drawn the last, so a burst never queues work the map would throw
 //   away, and every diff handed over reaches the screen.
 
 const DRAWN = ["mmsi", "class", "course", "stale", "name"];
+const DENSE = 5000;
 
 function feature(row) {
   const properties = {};
@@ -35,6 +39,7 @@ export class VesselFeed {
     this.updatedAt = null;
     this.pending = new Map(); // mmsi -> row not yet handed to the map, or null: remove
     this.busy = false; // the map has not drawn the last diff yet
+    this.dense = false;
     const drawn = () => {
       if (this.busy && map.isSourceLoaded("vessels")) {
         this.busy = false;
@@ -67,6 +72,7 @@ export class VesselFeed {
     });
     this.seq = message.seq;
     this.updatedAt = message.now;
+    this.density();
     this.onUpdate(this, "snapshot", message.vessels);
   }
 
@@ -82,9 +88,20 @@ export class VesselFeed {
       this.pending.set(mmsi, null);
     }
     this.flush();
+    this.density();
     this.seq = message.seq;
     this.updatedAt = message.now;
     this.onUpdate(this, "changes", message.upsert);
+  }
+
+  // Dots below the dots layer's zoom range for a dense fleet, icons at every zoom otherwise.
+  density() {
+    const dense = this.positions.size > DENSE;
+    if (dense === this.dense || !this.map.getLayer("vessels-dots")) return;
+    this.dense = dense;
+    const below = this.map.getLayer("vessels-dots").maxzoom;
+    this.map.setLayoutProperty("vessels-dots", "visibility", dense ? "visible" : "none");
+    this.map.setLayerZoomRange("vessels", dense ? below : 0, 24);
   }
 
   // Hands what changed to the map, unless it is still drawing the last diff.
