@@ -219,6 +219,15 @@ class Settings(BaseSettings):
             "beside the working directory or the checkout, if there; no file: no ports."
         ),
     )
+    incidents_file: Path | None = Field(
+        default=None,
+        description=(
+            "IOM Missing Migrants Project CSV the picture's incident heatmap reads at run "
+            "time (`GET /api/incidents`). Unset: `../shared/data/migration/iom-mmp/"
+            "giocopp-missing-migrants-count/iom_europe.csv` beside the working directory or "
+            "the checkout, if there; no file: no heatmap."
+        ),
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -332,7 +341,7 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("data_dir", "geo_dir", "web_dir", "ports_file", mode="after")
+    @field_validator("data_dir", "geo_dir", "web_dir", "ports_file", "incidents_file", mode="after")
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()

@@ -4,11 +4,14 @@ distress first, and every action of a watch officer in the history and the audit
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Sequence
 
 import polars as pl
 import pytest
 import shapely
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from watchkeeper.accounts.context import Accounts
 from watchkeeper.accounts.errors import AccountError, Conflict, NotFound
@@ -225,3 +228,41 @@ def test_a_closed_alert_still_follows_its_event_but_stays_closed(
     alerts.ingest(make_events([{**GAP, "end": "2026-07-15T02:00:00Z"}]))
     after = alerts.get(alert.id)
     assert (after.status, after.end) == ("closed", utc("2026-07-15T02:00:00Z"))
+
+
+def test_two_writers_raising_the_same_new_alert_make_one_alert(
+    accounts: Accounts, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live node and `alerts load` both see an event as new and insert its alert; the
+    one that loses the race writes its batch again and finds the alert there."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite queues writers at BEGIN IMMEDIATE: the race cannot happen there")
+    both_looked = threading.Barrier(2, timeout=30)
+    looked: set[int] = set()
+    lookup = Alerts._by_event_id
+
+    def look_then_wait(session: Session, event_ids: Sequence[str]) -> dict[str, Alert]:
+        found = lookup(session, event_ids)
+        if threading.get_ident() not in looked:  # only the first look of each writer
+            looked.add(threading.get_ident())
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(Alerts, "_by_event_id", staticmethod(look_then_wait))
+    events = make_events([GAP])
+    results: list[object] = []
+
+    def write() -> None:
+        try:
+            results.append(Alerts(db=accounts.db, audit=accounts.audit).ingest(events))
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            results.append(exc)
+
+    writers = [threading.Thread(target=write) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert _count(accounts, Alert) == 1
+    assert sorted(r.raised for r in results) == [0, 1]  # type: ignore[union-attr]

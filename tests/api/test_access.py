@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
     ),
     ("GET", "/api/search"): (EVERYONE, {"path": "/api/search?q=aurora"}, 200),
     ("GET", "/api/picture"): (EVERYONE, {"path": "/api/picture?at=2026-07-15T01:00:00Z"}, 200),
+    ("GET", "/api/picture/span"): (EVERYONE, {}, 200),
     ("GET", "/api/tracks"): (
         EVERYONE,
         {"path": "/api/tracks?start=2026-07-15T00:00:00Z&end=2026-07-15T01:00:00Z"},
@@ -77,6 +78,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
     ("POST", "/api/zones"): (AREAS, {"json": {"name": "x", "geometry": {"type": "Point"}}}, 422),
     ("DELETE", "/api/zones/{zone_id}"): (AREAS, {"path": "/api/zones/999999"}, 404),
     ("GET", "/api/ports"): (EVERYONE, {}, 200),
+    ("GET", "/api/incidents"): (EVERYONE, {}, 200),
     ("GET", "/api/alert-rules"): (EVERYONE, {}, 200),
     ("POST", "/api/alert-rules"): (AREAS, {"json": {"name": "r", "zone": "nowhere"}}, 400),
     ("DELETE", "/api/alert-rules/{rule_id}"): (AREAS, {"path": "/api/alert-rules/999999"}, 404),
@@ -103,6 +105,7 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
     # The operational picture (watchkeeper.web): its page and every asset behind the login.
     ("GET", "/"): (EVERYONE, {}, 200),
     ("GET", "/web/static/{name}"): (EVERYONE, {"path": "/web/static/picture.js"}, 200),
+    ("GET", "/web/locales/{name}"): (EVERYONE, {"path": "/web/locales/ar.json"}, 200),
     # Small answers: each row is called for every role on both databases, and reading the
     # ~1 MB script and the ~7 MB basemap whole each time cost seconds for nothing.
     ("GET", "/web/vendor/{name}"): (EVERYONE, {"path": "/web/vendor/maplibre-gl.css"}, 200),

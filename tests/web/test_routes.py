@@ -161,3 +161,14 @@ def test_the_picture_stream_starts_with_every_vessel(client: TestClient) -> None
     assert body["seq"] == 0
     [vessel] = body["vessels"]
     assert (vessel["mmsi"], vessel["name"], vessel["class"]) == (247000001, "AMIRA", "tanker")
+
+
+def test_the_message_catalogs_are_served_behind_the_login(client: TestClient) -> None:
+    assert client.get("/web/locales/ar.json").status_code == 401
+    _sign_in(client)
+    arabic = client.get("/web/locales/ar.json")
+    assert arabic.status_code == 200
+    assert arabic.headers["content-type"].startswith("application/json")
+    assert arabic.json()["alerts.title"] == "التنبيهات"
+    assert client.get("/web/locales/xx.json").status_code == 404
+    assert client.get("/web/locales/..%2Fpicture.js").status_code == 404

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from watchkeeper.accounts.errors import AccountError, Conflict, NotFound
 from watchkeeper.accounts.roles import Role
@@ -65,6 +67,7 @@ NOTE_MAX_CHARS: Final = 2000
 #: Who the history names for what the detectors did (raise, update, retract).
 SYSTEM_ACTOR: Final = "system"
 _CHUNK: Final = 500
+_WRITE_ATTEMPTS: Final = 3  # a batch lost to another writer's new alert is written again
 #: Fields an ongoing event changes as more data arrives.
 _UPDATED: Final = ("end", "score", "lat", "lon", "evidence")
 
@@ -187,6 +190,22 @@ class Alerts:
             "event_id", "rule", "zone", "rule_priority"
         )
         matched = {row[0]: row[1:] for row in admitted.iter_rows()}
+        # Two processes (the live node and `alerts load`, or two workers) may both see an
+        # event as new and insert its alert; the slower one's insert then breaks the
+        # unique event id. Its whole batch is written again, and finds the alert there.
+        for attempt in Retrying(
+            retry=retry_if_exception_type(IntegrityError),
+            stop=stop_after_attempt(_WRITE_ATTEMPTS),
+            reraise=True,
+        ):
+            with attempt:
+                counts = self._write(events, matched)
+        if counts["raised"] or counts["updated"]:
+            self.notifier.notify()
+        return IngestCounts(retracted=retracted, **counts)
+
+    def _write(self, events: pl.DataFrame, matched: dict[str, tuple[Any, ...]]) -> dict[str, int]:
+        """Raise or update the alerts of `events` in one transaction; counts by outcome."""
         counts = {"raised": 0, "updated": 0, "unchanged": 0, "ignored": 0}
         with self.db.transaction() as session:
             now = utcnow()
@@ -204,9 +223,7 @@ class Alerts:
                     counts["raised"] += 1
                 else:
                     counts["ignored"] += 1
-        if counts["raised"] or counts["updated"]:
-            self.notifier.notify()
-        return IngestCounts(retracted=retracted, **counts)
+        return counts
 
     def apply(self, changes: Changes) -> IngestCounts:
         """What one run of live detection changed: new and updated events raise or

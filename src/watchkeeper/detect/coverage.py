@@ -79,8 +79,10 @@ class Footprint:
     def live(self, ms: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Whether the receiver was working at each time (epoch milliseconds)."""
         hour = ms // _HOUR_MS
-        at = np.searchsorted(self.hours, hour).clip(0, max(self.hours.size - 1, 0))
-        return np.asarray(self.hours.size > 0) & (self.hours[at] == hour)
+        if self.hours.size == 0:
+            return np.zeros(hour.shape, dtype=np.bool_)
+        at = np.searchsorted(self.hours, hour).clip(0, self.hours.size - 1)
+        return np.asarray(self.hours[at] == hour, dtype=np.bool_)
 
 
 def reception_footprints(tracks: pl.DataFrame, context: Context) -> list[Footprint]:

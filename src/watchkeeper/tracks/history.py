@@ -14,6 +14,8 @@ Each function is one DuckDB query over the day partitions that can hold the answ
 - `tracks_between`: the position reports of a period, by vessel and time, optionally
   only of the vessels seen inside a box and thinned to one fix per vessel per
   `resolution`.
+- `time_span`: the first and last placed position report the archive holds, the range
+  a replay slider can move over; only the first and last day partitions are read.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "TracksTooLarge",
     "fixes_at",
     "identity_history",
+    "time_span",
     "tracks_between",
 ]
 
@@ -243,3 +246,34 @@ LIMIT $limit
     if found.num_rows > max_positions:
         raise TracksTooLarge(max_positions)
     return found.select(TRACK_POINTS.names).cast(TRACK_POINTS)
+
+
+def time_span(archive: Archive) -> tuple[datetime, datetime] | None:
+    """The times of the first and last placed position report, or None when there is none.
+
+    The manifest names the day partitions, so only the first and the last days with
+    position files are read (two small DuckDB aggregates), whatever the archive's length.
+    """
+    days = sorted(day for day in archive.partitions("positions") if day != "unknown")
+    if not days:
+        return None
+
+    def bound(day: str, how: str) -> datetime | None:
+        first = datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+        def build(src: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+            return f"SELECT {how}(ts) AS ts FROM {src['positions']} WHERE {_PLACED}", {}
+
+        found = archive.query({"positions": (first, first + timedelta(days=1))}, build)
+        value = found.column("ts")[0].as_py() if found.num_rows else None
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+    # A day holding only unplaced reports (static data) has no bound: look further in.
+    start = next((t for t in (bound(d, "min") for d in days) if t is not None), None)
+    end = next((t for t in (bound(d, "max") for d in reversed(days)) if t is not None), None)
+    if start is None or end is None:
+        return None
+    return start, end

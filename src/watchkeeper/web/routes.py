@@ -4,6 +4,8 @@
   rather than shown a 401, and comes back here once signed in.
 - `GET /web/static/{name}`: the page's own scripts and style sheet (this package's
   `static/`).
+- `GET /web/locales/{name}`: the page's message catalogs (`static/locales/<lang>.json`),
+  one per language of `static/i18n.js`.
 - `GET /web/vendor/{name}`: MapLibre GL and PMTiles, copied from npm at install time
   into `web_dir/vendor` (`make install`).
 - `GET /web/basemap.pmtiles`: the vector basemap, with HTTP range requests (206), which
@@ -43,6 +45,7 @@ __all__ = ["AllowPage", "router"]
 router = APIRouter(tags=["picture"], include_in_schema=False)
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
+LOCALES_DIR: Final = STATIC_DIR / "locales"
 _PAGE: Final = Path(__file__).parent / "picture.html"
 _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _TYPES: Final = {
@@ -50,6 +53,7 @@ _TYPES: Final = {
     ".js": "text/javascript",
     ".css": "text/css",
     ".txt": "text/plain",
+    ".json": "application/json",
 }
 #: The page loads nothing from elsewhere; MapLibre runs its workers from /web/vendor
 #: and draws icons into canvases (data: and blob: images).
@@ -120,6 +124,12 @@ def picture_page() -> HTMLResponse:
 @router.get("/web/static/{name}", response_class=FileResponse, dependencies=[_reader])
 def static_file(name: Annotated[str, PathParam(max_length=100)]) -> FileResponse:
     return _file(STATIC_DIR, name, missing="no such file")
+
+
+@router.get("/web/locales/{name}", response_class=FileResponse, dependencies=[_reader])
+def locale_file(name: Annotated[str, PathParam(max_length=100)]) -> FileResponse:
+    """A message catalog of the page (`en.json`, `fr.json`, `it.json`, `ar.json`)."""
+    return _file(LOCALES_DIR, name, missing="no such language")
 
 
 @router.get("/web/vendor/{name}", response_class=FileResponse, dependencies=[_reader])

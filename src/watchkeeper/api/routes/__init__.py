@@ -23,6 +23,7 @@ from watchkeeper.api.routes import (
     alerts,
     audit,
     auth,
+    incidents,
     picture,
     picture_stream,
     search,
@@ -47,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     picture.router,
     picture_stream.router,
     zones.router,
+    incidents.router,
     alert_rules.router,
     # The operational picture's page and assets (watchkeeper.web): a thin layer on top,
     # like the API, under the same access rules.

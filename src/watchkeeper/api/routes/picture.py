@@ -1,5 +1,5 @@
-"""`/api/picture` and `/api/tracks`: the picture as it stood at a moment, and the tracks of a
-period, for the replay slider (`watchkeeper.picture.replay`, `watchkeeper.tracks.history`).
+"""`/api/picture`, `/api/picture/span` and `/api/tracks`: the picture as it stood at a moment,
+the period the archive covers, and the tracks of a period, for the replay slider (`watchkeeper.picture.replay`, `watchkeeper.tracks.history`).
 
 Bodies are written by polars from Arrow tables (vessels, tracks), not row by row. Tracks
 come as GeoJSON (one LineString per vessel, its times beside), as columnar JSON (one array
@@ -21,6 +21,7 @@ from starlette.responses import Response
 from watchkeeper.accounts.roles import ALL_ROLES
 from watchkeeper.alerts.service import OPEN_STATUSES, Alerts
 from watchkeeper.api.access import allow
+from watchkeeper.api.app import SettingsDep
 from watchkeeper.api.routes.alerts import AlertOut, Status
 from watchkeeper.api.routes.vessels import (
     GEOJSON,
@@ -33,7 +34,8 @@ from watchkeeper.api.routes.vessels import (
     with_text_ts,
 )
 from watchkeeper.picture.replay import picture_at
-from watchkeeper.tracks.history import TracksTooLarge, tracks_between
+from watchkeeper.tracks.history import TracksTooLarge, time_span, tracks_between
+from watchkeeper.tracks.picture import PICTURE, picture_rows
 
 __all__ = ["parse_duration", "router"]
 
@@ -80,6 +82,27 @@ class PictureOut(BaseModel):
     )
 
 
+class SpanOut(BaseModel):
+    """The period a replay can move over: the archive's first and last position report."""
+
+    start: datetime | None = Field(description="the first placed position report; null: none")
+    end: datetime | None = Field(description="the last placed position report; null: none")
+
+
+@router.get(
+    "/picture/span",
+    response_model=SpanOut,
+    dependencies=[allow(*ALL_ROLES)],
+    summary="Replay: the period the archive covers",
+)
+def picture_span(archive: ArchiveDep) -> SpanOut:
+    """The times of the archive's first and last position report, both null when it has
+    none. A live node's `end` moves on; ask again to follow it. Reads only the first and
+    last day partitions."""
+    found = time_span(archive)
+    return SpanOut(start=found[0], end=found[1]) if found else SpanOut(start=None, end=None)
+
+
 @router.get(
     "/picture",
     response_model=PictureOut,
@@ -90,6 +113,7 @@ def picture(
     request: Request,
     archive: ArchiveDep,
     bbox: BBoxDep,
+    settings: SettingsDep,
     at: Annotated[str, Query(description="the moment; RFC 3339 with an offset")],
     stale: Annotated[
         str | None,
@@ -102,6 +126,14 @@ def picture(
         Query(description="alerts with this status at `at` (repeatable); default the open ones"),
     ] = None,
     limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="most vessels")] = None,
+    format: Annotated[  # noqa: A002 - the parameter's name in the URL
+        Literal["json", "columnar"],
+        Query(
+            description="`json`: `vessels` as objects; `columnar`: `vessels` as one array "
+            "per column of the live stream's vessel (mmsi, lon, lat, course, sog, ts in ms, "
+            "name, class, stale as at `at`), which the map draws without reshaping"
+        ),
+    ] = "json",
 ) -> Response:
     """Each vessel's last fix at or before `at` within `stale`, with its particulars as
     broadcast by then; alerts raised by `at`, with the status their history gave them at
@@ -119,7 +151,12 @@ def picture(
         statuses=tuple(status) if status else OPEN_STATUSES,
         vessel_limit=limit,
     )
-    vessels = pl.DataFrame(with_text_ts(found.vessels)).write_json()
+    if format == "columnar":
+        stale_after = timedelta(minutes=settings.picture_stale_minutes)
+        rows = picture_rows(found.vessels, now=moment, stale_after=stale_after)
+        vessels = rows.select(pl.col(list(PICTURE)).implode()).write_ndjson().strip()
+    else:
+        vessels = pl.DataFrame(with_text_ts(found.vessels)).write_json()
     head = PictureOut(at=moment, stale_s=window.total_seconds(), vessels=[], alerts=[])
     alerts_json = ",".join(AlertOut.of(view).model_dump_json() for view in found.alerts)
     body = head.model_dump_json(exclude={"vessels", "alerts"})[:-1]

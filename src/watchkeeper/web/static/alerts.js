@@ -2,6 +2,8 @@
 // it, in sync. Ranked as the node ranks them: distress first, then priority, score,
 // newest start, newest id. Distress points are drawn by the style's top layer.
 
+import { has, number, t, timeElement } from "/web/static/i18n.js";
+
 const OPEN = new Set(["new", "acknowledged", "assigned"]);
 
 export function rank(a, b) {
@@ -14,8 +16,6 @@ export function rank(a, b) {
   );
 }
 
-const utc = (iso) => iso.replace("T", " ").replace(/\.\d+/, "").replace(/(Z|\+00:00)$/, " UTC");
-
 export class AlertBoard {
   constructor(map, list, count, vessels) {
     this.map = map;
@@ -25,6 +25,7 @@ export class AlertBoard {
     this.alerts = new Map(); // id -> alert
     this.selected = null;
     this.ranked = [];
+    this.onSelect = null; // called with the selected alert (or null) after each render
   }
 
   start() {
@@ -63,7 +64,7 @@ export class AlertBoard {
 
   render() {
     this.ranked = [...this.alerts.values()].sort(rank);
-    this.count.textContent = `(${this.ranked.length})`;
+    this.count.textContent = t("alerts.count", { count: this.ranked.length });
     this.list.replaceChildren(...this.ranked.map((alert) => this.item(alert)));
     const features = [];
     for (const alert of this.ranked) {
@@ -83,26 +84,32 @@ export class AlertBoard {
       });
     }
     this.map.getSource("alerts").setData({ type: "FeatureCollection", features });
+    this.onSelect?.(this.selected == null ? null : this.alerts.get(this.selected) ?? null);
   }
 
   item(alert) {
     const li = document.createElement("li");
     li.dataset.alertId = String(alert.id);
+    li.dataset.status = alert.status;
     li.tabIndex = 0;
     li.className = `p${alert.priority}` + (alert.distress ? " distress" : "");
     if (alert.id === this.selected) li.classList.add("selected");
     const type = document.createElement("div");
     type.className = "type";
-    type.textContent = alert.type.replaceAll("_", " ");
+    const typeKey = `alert.type.${alert.type}`;
+    type.textContent = has(typeKey) ? t(typeKey) : alert.type.replaceAll("_", " ");
     const vessels = document.createElement("div");
     vessels.className = "meta ltr";
+    vessels.dir = "ltr";
     vessels.textContent = alert.mmsi.length ? `MMSI ${alert.mmsi.join(", ")}` : alert.contact_ids.join(", ");
     const when = document.createElement("div");
     when.className = "meta";
-    const time = document.createElement("span");
-    time.className = "ltr";
-    time.textContent = utc(alert.start);
-    when.append(time, ` · ${alert.status} · score ${alert.score.toFixed(2)}`);
+    const status = document.createElement("span");
+    status.className = "status";
+    status.textContent = t(`alert.status.${alert.status}`);
+    const score = number(alert.score, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    when.append(timeElement(alert.start), " · ", status, ` · ${t("alerts.score", { score })}`);
+    if (alert.assignee) when.append(" · ", t("alerts.assignee", { user: alert.assignee }));
     li.append(type, vessels, when);
     return li;
   }

@@ -7,9 +7,35 @@ import * as maplibregl from "/web/vendor/maplibre-gl.mjs";
 import { addMissingIcon } from "/web/static/icons.js";
 import { VesselFeed } from "/web/static/vessels.js";
 import { AlertBoard } from "/web/static/alerts.js";
+import { AlertActions } from "/web/static/alert-actions.js";
+import { Dossier } from "/web/static/dossier.js";
+import { VesselSearch } from "/web/static/search.js";
+import { LANGUAGES, onLanguage, preferred, remember, setLanguage, t, utc } from "/web/static/i18n.js";
+import { Layers } from "/web/static/layers.js";
+import { Replay } from "/web/static/replay.js";
+import { AreaDrawer } from "/web/static/draw.js";
 
 const picture = { ready: false, idle: false, vessels: 0, seq: -1, updatedAt: null };
 window.__picture = picture;
+
+// The words first (a small local file), so nothing is drawn untranslated.
+const languages = document.getElementById("language");
+for (const [code, { name }] of Object.entries(LANGUAGES)) {
+  const option = new Option(name, code);
+  option.lang = code;
+  languages.append(option);
+}
+try {
+  await setLanguage(preferred(null));
+} catch (error) {
+  console.error(error); // without its words the page still shows the map and the alerts
+}
+languages.value = document.documentElement.lang;
+languages.addEventListener("change", async () => {
+  remember(me?.username, languages.value);
+  await setLanguage(languages.value);
+});
+picture.setLanguage = setLanguage;
 
 const protocol = new pmtiles.Protocol();
 maplibregl.addProtocol("pmtiles", protocol.tile);
@@ -27,12 +53,12 @@ map.on("idle", () => { picture.idle = true; });
 map.on("data", (e) => { if (e.dataType === "source" && e.sourceId === "vessels") picture.idle = false; });
 
 const status = document.getElementById("status");
-const clock = (ms) => new Date(ms).toISOString().slice(11, 19) + " UTC";
+const clock = (ms) => utc(ms).slice(11);
 let framed = false;
 
 function onUpdate(feed, kind, rows) {
   if (kind === "reconnecting") {
-    status.textContent = "connection lost: reconnecting…";
+    status.textContent = t("status.reconnecting");
     // EventSource gives up on an HTTP error (an ended session): see whether to sign in.
     if (feed.source.readyState === EventSource.CLOSED) whoAmI();
     return;
@@ -42,13 +68,18 @@ function onUpdate(feed, kind, rows) {
   picture.seq = feed.seq;
   picture.updatedAt = feed.updatedAt;
   picture.idle = false;
-  status.textContent = `${feed.positions.size.toLocaleString()} vessels · updated ${clock(feed.updatedAt)}`;
+  showCount(feed);
   if (!framed && feed.positions.size > 0) {
     framed = true; // frame the picture once, on the first vessels; later the user steers
     const bounds = new maplibregl.LngLatBounds();
     for (const where of feed.positions.values()) bounds.extend(where);
     map.fitBounds(bounds, { padding: 40, maxZoom: 9, animate: false });
   }
+}
+
+function showCount(feed) {
+  if (feed.updatedAt == null) return;
+  status.textContent = t("status.vessels", { count: feed.positions.size, time: clock(feed.updatedAt) });
 }
 
 let me = null; // the signed-in user, with the session's CSRF token
@@ -60,7 +91,17 @@ async function whoAmI() {
     return;
   }
   me = await response.json();
-  document.getElementById("user").textContent = `${me.username} · ${me.agency}`;
+  showUser();
+  const chosen = preferred(me.username); // the language this user chose last
+  if (chosen !== document.documentElement.lang) {
+    languages.value = chosen;
+    await setLanguage(chosen);
+  }
+  picture.alerts?.render(); // the handling buttons depend on the roles
+}
+
+function showUser() {
+  if (me) document.getElementById("user").textContent = t("header.user", { user: me.username, agency: me.agency });
 }
 
 document.getElementById("logout").addEventListener("click", async () => {
@@ -82,24 +123,46 @@ map.on("load", () => {
   picture.alerts = alerts;
   vessels.start();
   alerts.start();
-  const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: true });
-  map.on("click", ["vessels", "vessels-dots"], (e) => {
-    const drawn = e.features[0].properties; // what the map draws; the full row is the feed's
-    const p = vessels.rows.get(drawn.mmsi) ?? drawn;
-    const box = document.createElement("div");
-    box.className = "vessel-popup";
-    const name = document.createElement("strong");
-    name.textContent = p.name || "(no name)";
-    const ident = document.createElement("div");
-    ident.className = "ltr";
-    ident.textContent = `MMSI ${p.mmsi} · ${p.class}` + (p.sog != null ? ` · ${p.sog} kn` : "");
-    box.append(name, ident);
-    popup.setLngLat(e.features[0].geometry.coordinates).setDOMContent(box).addTo(map);
+  // A vessel's dossier: a click on it (the nearest drawn within a few pixels), or a search.
+  const dossier = new Dossier(map, document.getElementById("dossier"), {
+    positions: () => vessels.positions,
+  });
+  picture.dossier = dossier;
+  map.on("click", (e) => {
+    const { x, y } = e.point;
+    const near = map.queryRenderedFeatures([[x - 6, y - 6], [x + 6, y + 6]], { layers: ["vessels", "vessels-dots"] });
+    if (!near.length) return;
+    const distance = (f) => {
+      const p = map.project(f.geometry.coordinates);
+      return (p.x - x) ** 2 + (p.y - y) ** 2;
+    };
+    const nearest = near.reduce((a, b) => (distance(b) < distance(a) ? b : a));
+    dossier.open(nearest.properties.mmsi);
+  });
+  new VesselSearch(document.getElementById("search"), {
+    onChoose: (mmsi) => dossier.open(mmsi, { fly: true }),
+  });
+  const actions = new AlertActions(document.getElementById("alert-actions"), { me: () => me });
+  alerts.onSelect = (alert) => actions.show(alert);
+  actions.onDone = (alert) => alerts.put(alert);
+  onLanguage(() => {
+    showUser();
+    showCount(vessels);
+    alerts.render();
+    dossier.render();
   });
   for (const layer of ["vessels", "vessels-dots", "alerts", "alerts-distress"]) {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
   }
+  // Replay, extra layers and drawn areas (replay.js, layers.js, draw.js).
+  const layers = new Layers(map, maplibregl);
+  picture.layers = layers;
+  layers.start();
+  picture.replay = new Replay(map, { feed: vessels, alerts, status });
+  picture.replay.start(document.getElementById("map"));
+  picture.areas = new AreaDrawer(map, { onChange: () => layers.refreshZones() });
+  picture.areas.start(document.querySelector("aside"));
   picture.ready = true;
 });
 

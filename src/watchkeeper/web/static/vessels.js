@@ -3,10 +3,9 @@
 // vessels a full reload costs ~0.5 s on a software renderer, a diff much less).
 //
 // Three things keep a large fleet responsive (benchmarks/README.md, "The picture"):
-// - a feature carries only what the map draws or tests query (mmsi, class, course,
-//   stale, name); the rest of a vessel's row stays here (`rows`). MapLibre copies every
-//   feature to its worker property by property, on the main thread: at 20,000 vessels
-//   that copy was the largest main-thread cost of an update.
+// - a feature carries only what the map draws (mmsi, class, course, stale); MapLibre
+//   copies every feature to its worker property by property, on the main thread: at
+//   20,000 vessels that copy was the largest main-thread cost of an update.
 // - with more than DENSE vessels, the map draws a dot per vessel below the zoom where
 //   the style's `vessels-dots` layer ends, and the rotated icons only from there on:
 //   laying out 20,000 icons at every update cost the map several times what dots do.
@@ -14,8 +13,11 @@
 //   source gets the next diff (the latest row of each vessel that changed meanwhile)
 //   only once it has drawn the last, so a burst never queues work the map would throw
 //   away, and every diff handed over reaches the screen.
+//
+// Replay (replay.js) stops the feed, which drops the changes not yet handed over, and
+// draws its picture with `replace`; back to live, `start` brings a fresh snapshot.
 
-const DRAWN = ["mmsi", "class", "course", "stale", "name"];
+const DRAWN = ["mmsi", "class", "course", "stale"];
 const DENSE = 5000;
 
 function feature(row) {
@@ -34,9 +36,9 @@ export class VesselFeed {
     this.map = map;
     this.onUpdate = onUpdate ?? (() => {});
     this.positions = new Map(); // mmsi -> [lon, lat], for alerts without a position
-    this.rows = new Map(); // mmsi -> the vessel's last row (name, sog, ts, ...)
     this.seq = -1;
     this.updatedAt = null;
+    this.live = false; // listening to the stream (not stopped for a replay)
     this.pending = new Map(); // mmsi -> row not yet handed to the map, or null: remove
     this.busy = false; // the map has not drawn the last diff yet
     this.dense = false;
@@ -51,40 +53,46 @@ export class VesselFeed {
   }
 
   start() {
+    this.live = true;
     this.source = new EventSource("/api/picture/stream");
     this.source.addEventListener("snapshot", (e) => this.snapshot(JSON.parse(e.data)));
     this.source.addEventListener("changes", (e) => this.changes(JSON.parse(e.data)));
     this.source.addEventListener("error", () => this.onUpdate(this, "reconnecting"));
   }
 
-  snapshot(message) {
-    this.positions.clear();
-    this.rows.clear();
+  // Closes the stream; what it sent and the map has not been handed yet is dropped.
+  stop() {
+    this.live = false;
+    this.source?.close();
     this.pending.clear();
-    for (const row of message.vessels) {
-      this.positions.set(row.mmsi, [row.lon, row.lat]);
-      this.rows.set(row.mmsi, row);
-    }
-    this.busy = true;
-    this.map.getSource("vessels").setData({
-      type: "FeatureCollection",
-      features: message.vessels.map(feature),
-    });
+  }
+
+  snapshot(message) {
+    if (!this.live) return;
+    this.replace(message.vessels);
     this.seq = message.seq;
     this.updatedAt = message.now;
-    this.density();
     this.onUpdate(this, "snapshot", message.vessels);
   }
 
+  // The whole picture becomes `rows` (the stream's vessel rows): one setData.
+  replace(rows) {
+    this.positions.clear();
+    this.pending.clear();
+    for (const row of rows) this.positions.set(row.mmsi, [row.lon, row.lat]);
+    this.busy = true;
+    this.map.getSource("vessels").setData({ type: "FeatureCollection", features: rows.map(feature) });
+    this.density();
+  }
+
   changes(message) {
+    if (!this.live) return;
     for (const row of message.upsert) {
       this.positions.set(row.mmsi, [row.lon, row.lat]);
-      this.rows.set(row.mmsi, row);
       this.pending.set(row.mmsi, row);
     }
     for (const mmsi of message.remove) {
       this.positions.delete(mmsi);
-      this.rows.delete(mmsi);
       this.pending.set(mmsi, null);
     }
     this.flush();

@@ -1,0 +1,151 @@
+// Layers beyond the live picture, and a small switcher for them:
+// - zones: the imported and drawn ones from GET /api/zones (the default 12/24 nm zones
+//   stay in the basemap); refreshed after an area is drawn or deleted;
+// - ports: GET /api/ports as circles, the name on hover;
+// - incidents: IOM Missing Migrants incidents from GET /api/incidents as a heatmap,
+//   added only when the node has the file (an empty collection: no layer, no checkbox);
+// - tracks: the replay's recent tracks (the source is filled by replay.js).
+// Sensor contacts are not drawn: no API route serves them yet (the node reads contact
+// files in watchkeeper.sensors but exposes no positions), so there is no layer to fake.
+// Every layer goes below the vessels, so vessels and alerts stay on top.
+
+export const STRINGS = {
+  title: "Layers",
+  zones: "Zones",
+  ports: "Ports",
+  incidents: "Missing migrants (IOM)",
+  tracks: "Tracks",
+  incidentsAttribution: "Incidents: IOM Missing Migrants Project",
+};
+
+const BELOW = "vessels-dots"; // the lowest vessel layer: vessels stay above what is added
+export const ZONES_URL = "/api/zones?origin=imported&origin=drawn";
+const ZONE_LAYERS = ["default-zones-fill", "default-zones-line", "imported-zones-fill", "imported-zones-line"];
+
+const empty = () => ({ type: "FeatureCollection", features: [] });
+
+export class Layers {
+  constructor(map, maplibregl) {
+    this.map = map;
+    this.maplibregl = maplibregl;
+    this.groups = {
+      zones: ZONE_LAYERS,
+      ports: ["ports"],
+      incidents: ["incidents-heat"],
+      tracks: ["tracks"],
+    };
+    this.visible = { zones: true, ports: true, incidents: false, tracks: true };
+    this.incidents = 0; // features in the heatmap; 0: no layer
+    this.ready = false;
+  }
+
+  async start() {
+    const map = this.map;
+    map.addSource("tracks", { type: "geojson", data: empty() });
+    map.addLayer({
+      id: "tracks",
+      type: "line",
+      source: "tracks",
+      paint: { "line-color": "#9ad0ec", "line-width": 1.2, "line-opacity": 0.6 },
+    }, BELOW);
+    map.addSource("ports", { type: "geojson", data: "/api/ports" });
+    map.addLayer({
+      id: "ports",
+      type: "circle",
+      source: "ports",
+      paint: {
+        "circle-radius": ["interpolate", ["linear"], ["zoom"], 4, 2, 10, 5],
+        "circle-color": "#d0d7de",
+        "circle-stroke-color": "#0b1d2e",
+        "circle-stroke-width": 1,
+      },
+    }, "tracks");
+    this.refreshZones();
+    this.hoverNames();
+    this.control = this.switcher();
+    map.addControl(this.control, "top-left");
+    await this.addIncidents();
+    this.ready = true;
+  }
+
+  refreshZones() {
+    this.map.getSource("imported-zones")?.setData(ZONES_URL);
+  }
+
+  async addIncidents() {
+    let collection;
+    try {
+      const response = await fetch("/api/incidents");
+      if (!response.ok) return;
+      collection = await response.json();
+    } catch {
+      return;
+    }
+    this.incidents = collection.features.length;
+    if (!this.incidents) return; // no file on this node: no heatmap at all
+    this.map.addSource("incidents", {
+      type: "geojson",
+      data: collection,
+      attribution: STRINGS.incidentsAttribution,
+    });
+    this.map.addLayer({
+      id: "incidents-heat",
+      type: "heatmap",
+      source: "incidents",
+      layout: { visibility: this.visible.incidents ? "visible" : "none" },
+      paint: {
+        // IOM's minimum estimate of dead and missing, on a log-like scale.
+        "heatmap-weight": ["interpolate", ["linear"], ["coalesce", ["get", "dead_missing"], 1], 0, 0.2, 10, 0.6, 100, 1],
+        "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 3, 8, 9, 25],
+        "heatmap-opacity": 0.7,
+      },
+    }, "ports");
+    this.addToggle("incidents");
+  }
+
+  hoverNames() {
+    const popup = new this.maplibregl.Popup({ closeButton: false, closeOnClick: false });
+    this.map.on("mouseenter", "ports", (e) => {
+      this.map.getCanvas().style.cursor = "pointer";
+      const p = e.features[0].properties;
+      const box = document.createElement("div");
+      box.className = "port-popup";
+      box.textContent = p.name + (p.unlocode ? ` (${p.unlocode})` : "");
+      popup.setLngLat(e.features[0].geometry.coordinates).setDOMContent(box).addTo(this.map);
+    });
+    this.map.on("mouseleave", "ports", () => {
+      this.map.getCanvas().style.cursor = "";
+      popup.remove();
+    });
+  }
+
+  setVisible(group, on) {
+    this.visible[group] = on;
+    for (const id of this.groups[group]) {
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+    }
+  }
+
+  switcher() {
+    const box = document.createElement("fieldset");
+    box.className = "maplibregl-ctrl layer-switcher";
+    box.id = "layer-switcher";
+    const legend = document.createElement("legend");
+    legend.textContent = STRINGS.title;
+    box.append(legend);
+    this.box = box;
+    for (const group of ["zones", "ports", "tracks"]) this.addToggle(group);
+    return { onAdd: () => box, onRemove: () => box.remove() };
+  }
+
+  addToggle(group) {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.name = group;
+    input.checked = this.visible[group];
+    input.addEventListener("change", () => this.setVisible(group, input.checked));
+    label.append(input, ` ${STRINGS[group]}`);
+    this.box.append(label);
+  }
+}
