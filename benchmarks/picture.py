@@ -330,6 +330,61 @@ def run_variant(
     return result
 
 
+def run(
+    *, vessels: int, interval: float, reporting: float, updates: int, warmup: int
+) -> dict[str, Any]:
+    """Both variants on one node and one browser; the summary `main` prints and keeps."""
+    if not CHROMIUM.is_file():
+        raise SystemExit(f"{CHROMIUM} not found: `make test-debs` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    fleet = Fleet(vessels, reporting=reporting)
+    results: list[dict[str, Any]] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="wk-bench-picture-") as tmp,
+        # The stream polls 4x per update, so each update reaches the page in one message.
+        start_node(fleet, Path(tmp), stream_interval=interval / 4) as (url, latest),
+        _moving(fleet, latest, interval) as fleet_costs,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for name in VARIANTS:
+            result = run_variant(
+                browser, url, name, vessels=vessels, warmup=warmup, updates=updates
+            )
+            print(json.dumps(result), file=sys.stderr, flush=True)
+            results.append(result)
+        chromium = browser.version
+        browser.close()
+    naive, diff = results
+    ratio = (
+        round(naive["frame_p50_ms"] / diff["frame_p50_ms"], 1)
+        if naive["frame_p50_ms"] and diff["frame_p50_ms"]
+        else None
+    )
+    summary: dict[str, Any] = {
+        "vessels": vessels,
+        "interval_s": interval,
+        "reporting": reporting,
+        "updates": updates,
+        "chromium": chromium,
+        "renderer": diff["renderer"],
+        "node_update_ms_p50": _ms(_pct([1000 * c for c in fleet_costs], 0.5), 1),
+        "frame_p50_naive_over_diff": ratio,
+    }
+    for r in results:
+        summary[r["variant"]] = (
+            f"drawn {r['drawn']}/{r['updates']} · frame p50 {r['frame_p50_ms']} p95 "
+            f"{r['frame_p95_ms']} ms · idle p50 {r['idle_p50_ms']} ms · indexed p50 "
+            f"{r['indexed_p50_ms']} ms · handler {r['handler_p50_ms']} ms · long tasks "
+            f"{r['long_tasks_ms_per_s']} ms/s (max {r['long_task_max_ms']}) · probe late p95 "
+            f"{r['probe_late_p95_ms']} ms · heap {r['js_heap_mb']} MB · chromium "
+            f"{r['chromium_rss_mb']} MB"
+        )
+    summary["results"] = results
+    return summary
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vessels", type=int, default=20_000)
@@ -340,57 +395,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--updates", type=int, default=20, help="updates measured per variant")
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args(argv)
-    if not CHROMIUM.is_file():
-        raise SystemExit(f"{CHROMIUM} not found: `make test-debs` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    fleet = Fleet(args.vessels, reporting=args.reporting)
-    results: list[dict[str, Any]] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="wk-bench-picture-") as tmp,
-        # The stream polls 4x per update, so each update reaches the page in one message.
-        start_node(fleet, Path(tmp), stream_interval=args.interval / 4) as (url, latest),
-        _moving(fleet, latest, args.interval) as fleet_costs,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for name in VARIANTS:
-            result = run_variant(
-                browser,
-                url,
-                name,
-                vessels=args.vessels,
-                warmup=args.warmup,
-                updates=args.updates,
-            )
-            print(json.dumps(result), flush=True)
-            results.append(result)
-        chromium = browser.version
-        browser.close()
-    summary: dict[str, Any] = {
-        "vessels": args.vessels,
-        "interval_s": args.interval,
-        "reporting": args.reporting,
-        "updates": args.updates,
-        "chromium": chromium,
-        "renderer": results[0]["renderer"],
-        "node_update_ms_p50": round(1000 * _pct(fleet_costs, 0.5), 1),
-    }
-    base = next((r for r in results if r["variant"] == "naive"), None)
-    for r in results:
-        ratio = ""
-        if base is not None and r is not base and base["frame_p50_ms"] and r["frame_p50_ms"]:
-            ratio = f" · naive/this {base['frame_p50_ms'] / r['frame_p50_ms']:.1f}x"
-        summary[r["variant"]] = (
-            f"drawn {r['drawn']}/{r['updates']} · frame p50 {r['frame_p50_ms']} p95 "
-            f"{r['frame_p95_ms']} ms · idle p50 {r['idle_p50_ms']} ms · indexed p50 "
-            f"{r['indexed_p50_ms']} ms · handler {r['handler_p50_ms']} ms · long tasks "
-            f"{r['long_tasks_ms_per_s']} ms/s (max {r['long_task_max_ms']}) · probe late p95 "
-            f"{r['probe_late_p95_ms']} ms · heap {r['js_heap_mb']} MB · chromium "
-            f"{r['chromium_rss_mb']} MB{ratio}"
-        )
-    summary["results"] = results
-    report(summary, OUT_JSON, width=18)
+    summary = run(
+        vessels=args.vessels,
+        interval=args.interval,
+        reporting=args.reporting,
+        updates=args.updates,
+        warmup=args.warmup,
+    )
+    report(summary, OUT_JSON, width=26)
 
 
 if __name__ == "__main__":
