@@ -104,7 +104,7 @@ class Fleet:
             }
         )
 
-    def step(self, seconds: float, now: datetime) -> pa.Table:
+    def step(self, seconds: float, now: datetime, *, everyone: bool = False) -> pa.Table:
         """Move every vessel `seconds` along its course; the positions of those reporting."""
         metres = self.sog * 1852.0 / 3600.0 * seconds
         rad = np.radians(self.cog)
@@ -114,7 +114,7 @@ class Fleet:
         self.cog[out] = (self.cog[out] + 180.0) % 360.0  # turn back at the edges
         self.cog += self.rng.normal(0.0, 2.0, len(self.cog)).astype(np.float32)
         self.cog %= 360.0
-        report = self.rng.random(len(self.mmsi)) < self.reporting
+        report = self.rng.random(len(self.mmsi)) < (1.0 if everyone else self.reporting)
         n = int(report.sum())
         return pa.table(
             {
@@ -169,7 +169,7 @@ def start_node(fleet: Fleet, tmp: Path, *, stream_interval: float) -> Iterator[t
     )
     now = datetime.now(UTC)
     latest = LatestState()
-    latest.update(fleet.step(0.0, now), vessels=fleet.particulars(now))
+    latest.update(fleet.step(0.0, now, everyone=True), vessels=fleet.particulars(now))
     app = create_app(settings)
     app.state.latest = latest
     with serve_in_thread(app) as url:
