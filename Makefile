@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 UV_VERSION := 0.13.8
-CHECKED := $(wildcard src tests benchmarks)
+CHECKED := $(wildcard src tests benchmarks scripts)
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
@@ -100,6 +100,10 @@ $(BASEMAP): $(LAND) $(GEO_DIR)/default-zones.geojson
 .PHONY: run
 run: install ## start a demo node on http://127.0.0.1:8000 with the central-med scenario playing live
 	$(BIN)/watchkeeper serve --demo central-med
+
+.PHONY: screenshot
+screenshot: install test-debs ## docs/picture.png: the picture on the central-med demo, in headless chromium
+	$(BIN)/python scripts/screenshot_picture.py
 
 .PHONY: lint
 lint: install ## check style: ruff check + ruff format --check

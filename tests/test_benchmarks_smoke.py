@@ -177,3 +177,32 @@ def test_detection_quality_is_scored_per_type_over_days(tmp_path: Path) -> None:
     assert summary["border_crossing"]["truth"] == 2 * crossings["truth"]
     assert 0 <= summary["border_crossing"]["f1"] <= 1
     assert "border_crossing" in quality.table(summary)
+
+
+# --- benchmarks/picture.py: 300 vessels, two updates per variant, in headless chromium ---
+
+
+def test_picture_benchmark_reports_both_variants_on_a_tiny_fleet() -> None:
+    picture = _import("benchmarks.picture")
+    if not picture.CHROMIUM.is_file():
+        pytest.skip(f"{picture.CHROMIUM} not found (`make test-debs`)")
+    summary = picture.run(vessels=300, interval=1.0, reporting=1.0, updates=2, warmup=1)
+    assert summary["vessels"] == 300
+    assert "SwiftShader" in summary["renderer"]
+    assert set(summary) >= {"naive", "diff", "frame_p50_naive_over_diff", "node_update_ms_p50"}
+    fields = {
+        "frame_p50_ms",
+        "frame_p95_ms",
+        "handler_p50_ms",
+        "long_tasks_ms_per_s",
+        "probe_late_p95_ms",
+        "js_heap_mb",
+        "chromium_rss_mb",
+        "renderer",
+    }
+    for result, variant in zip(summary["results"], picture.VARIANTS, strict=True):
+        assert result["variant"] == variant
+        assert set(result) >= fields
+        assert result["updates"] >= 2
+        assert result["page_errors"] == []
+    json.dumps(summary)

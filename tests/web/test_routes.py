@@ -17,7 +17,7 @@ from watchkeeper.api.app import create_app
 from watchkeeper.audit.trail import Actor
 from watchkeeper.settings import Settings
 from watchkeeper.testing import issue_token, make_positions, make_vessels
-from watchkeeper.web.style import TOP_LAYER, VESSEL_LAYER
+from watchkeeper.web.style import DOTS_BELOW_ZOOM, DOTS_LAYER, TOP_LAYER, VESSEL_LAYER
 
 PASSWORD = "harbour-pilot-Sfax-42"
 CONSOLE = Actor("console:test", "TEST", ("console",), "local")
@@ -114,6 +114,12 @@ def test_the_style_needs_nothing_from_outside_and_draws_distress_last(client: Te
     ids = [layer["id"] for layer in style["layers"]]
     assert ids[-1] == TOP_LAYER
     assert ids.index(VESSEL_LAYER) < ids.index("alerts") < ids.index(TOP_LAYER)
+    # A dense fleet's dots sit under the icons and end where the icons start; the page
+    # turns them on (static/vessels.js).
+    dots = style["layers"][ids.index(DOTS_LAYER)]
+    assert ids.index(DOTS_LAYER) < ids.index(VESSEL_LAYER)
+    assert (dots["source"], dots["maxzoom"]) == ("vessels", DOTS_BELOW_ZOOM)
+    assert dots["layout"]["visibility"] == "none"
     assert all(layer.get("source", "basemap") in style["sources"] for layer in style["layers"])
     assert not any("text-field" in layer.get("layout", {}) for layer in style["layers"])
 

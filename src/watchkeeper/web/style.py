@@ -17,9 +17,21 @@ from typing import Any, Final
 
 from watchkeeper.ais.shiptypes import SHIP_CLASSES
 
-__all__ = ["LAYER_IDS", "TOP_LAYER", "VESSEL_LAYER", "picture_style"]
+__all__ = [
+    "DOTS_BELOW_ZOOM",
+    "DOTS_LAYER",
+    "LAYER_IDS",
+    "TOP_LAYER",
+    "VESSEL_LAYER",
+    "picture_style",
+]
 
 VESSEL_LAYER: Final = "vessels"
+#: A dot per vessel, shown instead of the icons below `DOTS_BELOW_ZOOM` when the page holds
+#: a dense fleet (static/vessels.js turns it on): on a software renderer, laying out and
+#: drawing 20,000 rotated icons costs the map several times what dots do.
+DOTS_LAYER: Final = "vessels-dots"
+DOTS_BELOW_ZOOM: Final = 7
 ALERT_LAYER: Final = "alerts"
 #: Distress alerts, drawn last: always on top.
 TOP_LAYER: Final = "alerts-distress"
@@ -37,6 +49,16 @@ _ZONE_COLOURS: Final = {
     "crossing_point": "#ecf0f1",
 }
 _EMPTY: Final = {"type": "FeatureCollection", "features": []}
+#: Ship class colours, as static/icons.js draws the icons.
+_CLASS_COLOURS: Final = {
+    "cargo": "#2ecc71",
+    "tanker": "#e74c3c",
+    "passenger": "#3498db",
+    "fishing": "#e67e22",
+    "pleasure": "#9b59b6",
+    "sar": "#f1c40f",
+    "other": "#bdc3c7",
+}
 
 
 def _by_kind(default: str) -> list[Any]:
@@ -85,6 +107,13 @@ def _vessel_icon() -> list[Any]:
     return ["concat", "vessel-", ["get", "class"], ["case", moving, "-moving", "-still"]]
 
 
+def _by_class() -> list[Any]:
+    cases: list[Any] = ["match", ["get", "class"]]
+    for name, colour in _CLASS_COLOURS.items():
+        cases += [name, colour]
+    return [*cases, _CLASS_COLOURS["other"]]
+
+
 def picture_style(*, basemap_url: str, zones_url: str) -> dict[str, Any]:
     """The picture's style; `basemap_url` is the PMTiles file, `zones_url` imported zones.
 
@@ -121,6 +150,18 @@ def picture_style(*, basemap_url: str, zones_url: str) -> dict[str, Any]:
             },
             *_zone_layers("default-zones", "basemap", "zones"),
             *_zone_layers("imported-zones", "imported-zones", None),
+            {
+                "id": DOTS_LAYER,
+                "type": "circle",
+                "source": "vessels",
+                "maxzoom": DOTS_BELOW_ZOOM,
+                "layout": {"visibility": "none"},
+                "paint": {
+                    "circle-radius": ["interpolate", ["linear"], ["zoom"], 3, 1.5, 7, 3],
+                    "circle-color": _by_class(),
+                    "circle-opacity": ["case", ["==", ["get", "stale"], True], 0.35, 1.0],
+                },
+            },
             {
                 "id": VESSEL_LAYER,
                 "type": "symbol",

@@ -8,7 +8,7 @@ import { has, language, ltr, number, t, timeElement, tNodes } from "/web/static/
 
 const TRACK_SOURCE = "dossier-track";
 const TRACK_LAYER = "dossier-track";
-const BELOW = "vessels"; // the track is drawn under the vessels and the alerts
+const BELOW = "vessels-dots"; // the track is drawn under the vessels (dots and icons) and the alerts
 
 // ITU-R M.1371 ship type to the picture's classes (watchkeeper.ais.shiptypes).
 export function shipClass(type, mmsi) {

@@ -13,7 +13,7 @@
 import { has, language, number, onLanguage, setText, t, translate } from "/web/static/i18n.js";
 
 const SOURCE = "draw";
-const BELOW = "vessels"; // distress alerts stay the top layer, whatever is drawn
+const BELOW = "vessels-dots"; // under the vessels (dots and icons); distress stays the top layer
 const empty = () => ({ type: "FeatureCollection", features: [] });
 
 function errorLines(status, body) {

@@ -13,7 +13,7 @@
 
 import { onLanguage, t, translate } from "/web/static/i18n.js";
 
-const BELOW = "vessels";
+const BELOW = "vessels-dots"; // the lowest vessel layer: vessels stay above what is added
 export const ZONES_URL = "/api/zones?origin=imported&origin=drawn";
 const ZONE_LAYERS = ["default-zones-fill", "default-zones-line", "imported-zones-fill", "imported-zones-line"];
 

@@ -130,7 +130,7 @@ map.on("load", () => {
   picture.dossier = dossier;
   map.on("click", (e) => {
     const { x, y } = e.point;
-    const near = map.queryRenderedFeatures([[x - 6, y - 6], [x + 6, y + 6]], { layers: ["vessels"] });
+    const near = map.queryRenderedFeatures([[x - 6, y - 6], [x + 6, y + 6]], { layers: ["vessels", "vessels-dots"] });
     if (!near.length) return;
     const distance = (f) => {
       const p = map.project(f.geometry.coordinates);
@@ -152,7 +152,7 @@ map.on("load", () => {
     alerts.render();
     dossier.render();
   });
-  for (const layer of ["vessels", "alerts", "alerts-distress"]) {
+  for (const layer of ["vessels", "vessels-dots", "alerts", "alerts-distress"]) {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
   }

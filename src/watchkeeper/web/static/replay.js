@@ -22,21 +22,17 @@ const SPAN_REFRESH_MS = 30_000;
 
 const iso = (ms) => new Date(ms).toISOString();
 
-function vesselFeatures(columns) {
+// The columnar picture as the stream's rows, which VesselFeed turns into features.
+function vesselRows(columns) {
   const names = Object.keys(columns);
   const n = columns.mmsi.length;
-  const features = new Array(n);
+  const rows = new Array(n);
   for (let i = 0; i < n; i++) {
-    const properties = {};
-    for (const name of names) properties[name] = columns[name][i];
-    features[i] = {
-      type: "Feature",
-      id: properties.mmsi,
-      geometry: { type: "Point", coordinates: [properties.lon, properties.lat] },
-      properties,
-    };
+    const row = {};
+    for (const name of names) row[name] = columns[name][i];
+    rows[i] = row;
   }
-  return features;
+  return rows;
 }
 
 function trackFeatures(columns) {
@@ -195,7 +191,7 @@ export class Replay {
 
   leaveLive() {
     this.state.mode = "replay";
-    this.feed.source?.close();
+    this.feed.stop(); // changes it has not drawn yet would overwrite the replayed picture
     this.alerts.source?.close();
     setText(this.modeLabel, "replay.replay");
     this.liveButton.disabled = false;
@@ -284,10 +280,8 @@ export class Replay {
     if (!picture.ok) throw new Error(`HTTP ${picture.status}`);
     const body = await picture.json();
     if (this.state.mode !== "replay") return; // back to live meanwhile
-    const features = vesselFeatures(body.vessels);
-    this.feed.positions.clear();
-    for (const f of features) this.feed.positions.set(f.id, f.geometry.coordinates);
-    this.map.getSource("vessels").setData({ type: "FeatureCollection", features });
+    const rows = vesselRows(body.vessels);
+    this.feed.replace(rows);
     this.alerts.alerts = new Map(body.alerts.map((alert) => [alert.id, alert]));
     this.alerts.render();
     if (tracks.ok) {
@@ -300,7 +294,7 @@ export class Replay {
     }
     this.state.loaded = at;
     this.state.loads += 1;
-    this.shown = { count: features.length, at };
+    this.shown = { count: rows.length, at };
     this.showStatus();
   }
 }
