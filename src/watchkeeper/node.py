@@ -37,9 +37,9 @@ from watchkeeper.geo.landmask import land_mask_if_built
 from watchkeeper.geo.shore import shore_distance_if_built
 from watchkeeper.geo.zones import ZoneSet
 from watchkeeper.schema import CONTACTS
-from watchkeeper.sensors.contacts import ContactFile
+from watchkeeper.sensors.contacts import ContactFile, parse_contacts
 from watchkeeper.sensors.dropdir import ContactDropDir
-from watchkeeper.sensors.ingest import ContactReceipt, store_contacts
+from watchkeeper.sensors.ingest import ContactReceipt, batch_id_of, store_contacts
 from watchkeeper.sensors.latest import ContactState
 from watchkeeper.settings import Settings
 from watchkeeper.tracks.archive import Archive
@@ -171,6 +171,17 @@ class LiveNode:
             if self.detector is not None:
                 self.detector.add(contacts=found.contacts)
         return receipt
+
+    def ingest_contacts_csv(self, data: bytes, *, source: str) -> ContactReceipt:
+        """`ingest_contacts` of a contacts CSV held in memory (a request body, a demo batch).
+
+        The batch id is the digest of `data` (`batch_id_of`); rejected rows name their
+        origin `<source>/<digest>`. Raises `InputError` when `data` is not a contacts CSV
+        at all (nothing is stored then).
+        """
+        batch_id = batch_id_of(data)
+        found = parse_contacts(data, name=f"{source}/{batch_id.removeprefix('contacts:')}")
+        return self.ingest_contacts(found, batch_id=batch_id)
 
     def _ingest_dropped(self, found: ContactFile, batch_id: str) -> None:
         self.ingest_contacts(found, batch_id=batch_id)

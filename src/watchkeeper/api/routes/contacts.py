@@ -29,8 +29,6 @@ from watchkeeper.api.app import SettingsDep
 from watchkeeper.errors import InputError
 from watchkeeper.node import LiveNode
 from watchkeeper.schema import CONTACTS
-from watchkeeper.sensors.contacts import parse_contacts
-from watchkeeper.sensors.ingest import batch_id_of
 from watchkeeper.sensors.latest import CONTACT_PICTURE, ContactFeed, ContactState
 
 __all__ = ["INGEST_ROLES", "router"]
@@ -132,14 +130,11 @@ async def post_contacts(
 ) -> ContactsReceipt:
     node = _live_node(request)
     body = await _read_body(request, min(settings.contacts_max_bytes, settings.max_body_bytes))
-    batch_id = batch_id_of(body)
     try:
-        found = await run_in_threadpool(
-            parse_contacts, body, name=f"api/contacts/{batch_id.removeprefix('contacts:')}"
-        )
+        receipt = await run_in_threadpool(node.ingest_contacts_csv, body, source="api/contacts")
     except InputError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    receipt = await run_in_threadpool(node.ingest_contacts, found, batch_id=batch_id)
+    batch_id = receipt.batch_id
 
     def audit() -> None:
         with accounts.db.transaction() as session:
