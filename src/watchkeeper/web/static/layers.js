@@ -4,10 +4,13 @@
 // - ports: GET /api/ports as circles, the name on hover;
 // - incidents: IOM Missing Migrants incidents from GET /api/incidents as a heatmap,
 //   added only when the node has the file (an empty collection: no layer, no checkbox);
-// - tracks: the replay's recent tracks (the source is filled by replay.js).
-// Sensor contacts are not drawn: no API route serves them yet (the node reads contact
-// files in watchkeeper.sensors but exposes no positions), so there is no layer to fake.
+// - tracks: the replay's recent tracks (the source is filled by replay.js);
+// - contacts: the style's sensor-contact layer (filled by contacts.js and replay.js),
+//   switched here, with a legend of the symbol of each kind of sensor (translated).
 // Every layer goes below the vessels, so vessels and alerts stay on top.
+
+import { SENSOR_STYLES, drawContact } from "/web/static/icons.js";
+import { onLanguage, t } from "/web/static/i18n.js";
 
 export const STRINGS = {
   title: "Layers",
@@ -33,8 +36,9 @@ export class Layers {
       ports: ["ports"],
       incidents: ["incidents-heat"],
       tracks: ["tracks"],
+      contacts: ["contacts"],
     };
-    this.visible = { zones: true, ports: true, incidents: false, tracks: true };
+    this.visible = { zones: true, ports: true, incidents: false, tracks: true, contacts: true };
     this.incidents = 0; // features in the heatmap; 0: no layer
     this.ready = false;
   }
@@ -135,7 +139,36 @@ export class Layers {
     box.append(legend);
     this.box = box;
     for (const group of ["zones", "ports", "tracks"]) this.addToggle(group);
+    this.addContactLegend();
     return { onAdd: () => box, onRemove: () => box.remove() };
+  }
+
+  // The contacts' toggle, then one line per kind of sensor: its symbol and its name.
+  addContactLegend() {
+    const label = this.addToggle("contacts");
+    const legend = document.createElement("ul");
+    legend.className = "contact-legend";
+    legend.id = "contact-legend";
+    const names = [];
+    for (const sensor of Object.keys(SENSOR_STYLES)) {
+      if (sensor === "other") continue;
+      const item = document.createElement("li");
+      item.dataset.sensor = sensor;
+      const swatch = drawContact(sensor, 32);
+      swatch.className = "contact-swatch";
+      swatch.setAttribute("aria-hidden", "true");
+      const name = document.createElement("span");
+      names.push([name, sensor]);
+      item.append(swatch, name);
+      legend.append(item);
+    }
+    const words = () => {
+      label.lastChild.textContent = ` ${t("layers.contacts")}`;
+      for (const [name, sensor] of names) name.textContent = t(`sensor.${sensor}`);
+    };
+    words();
+    onLanguage(words);
+    this.box.append(legend);
   }
 
   addToggle(group) {
@@ -145,7 +178,8 @@ export class Layers {
     input.name = group;
     input.checked = this.visible[group];
     input.addEventListener("change", () => this.setVisible(group, input.checked));
-    label.append(input, ` ${STRINGS[group]}`);
+    label.append(input, ` ${STRINGS[group] ?? group}`);
     this.box.append(label);
+    return label;
   }
 }

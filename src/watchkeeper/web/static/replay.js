@@ -1,6 +1,7 @@
 // Replay: a time slider over the archive (GET /api/picture/span) that switches the map
-// from live to "as it stood at T": vessels and alerts from GET /api/picture?at=T
-// (columnar: the live stream's own vessel columns), and the hour of tracks before T from
+// from live to "as it stood at T": vessels, sensor contacts and alerts from
+// GET /api/picture?at=T (columnar: the live streams' own vessel and contact columns),
+// and the hour of tracks before T from
 // GET /api/tracks (columnar, thinned, in the view's box). Play steps T forward at a
 // chosen speed; "back to live" reconnects the live streams.
 //
@@ -8,6 +9,8 @@
 // replayed picture; back to live, the vessel stream sends a fresh snapshot and the alert
 // stream the open alerts. At most one replay request is in flight: a T chosen meanwhile
 // is loaded when it returns (the latest one only).
+
+import { contactFeatures } from "/web/static/contacts.js";
 
 export const STRINGS = {
   live: "Live",
@@ -67,9 +70,10 @@ function trackFeatures(columns) {
 }
 
 export class Replay {
-  constructor(map, { feed, alerts, status, onLive }) {
+  constructor(map, { feed, contacts, alerts, status, onLive }) {
     this.map = map;
     this.feed = feed; // VesselFeed: closed while replaying, restarted back to live
+    this.contacts = contacts; // ContactFeed: likewise
     this.alerts = alerts; // AlertBoard: its list and points show the replayed alerts
     this.status = status;
     this.onLive = onLive ?? (() => {});
@@ -169,6 +173,7 @@ export class Replay {
   leaveLive() {
     this.state.mode = "replay";
     this.feed.source?.close();
+    this.contacts?.stop();
     this.alerts.source?.close();
     this.modeLabel.textContent = STRINGS.replay;
     this.liveButton.disabled = false;
@@ -217,6 +222,7 @@ export class Replay {
     this.alerts.alerts.clear();
     this.alerts.render();
     this.feed.start();
+    this.contacts?.start();
     this.alerts.source = new EventSource("/api/alerts/stream");
     this.alerts.source.addEventListener("alert", (e) => this.alerts.put(JSON.parse(e.data)));
     this.refreshSpan();
@@ -260,6 +266,7 @@ export class Replay {
     this.feed.positions.clear();
     for (const f of features) this.feed.positions.set(f.id, f.geometry.coordinates);
     this.map.getSource("vessels").setData({ type: "FeatureCollection", features });
+    this.map.getSource("contacts")?.setData({ type: "FeatureCollection", features: contactFeatures(body.contacts ?? {}) });
     this.alerts.alerts = new Map(body.alerts.map((alert) => [alert.id, alert]));
     this.alerts.render();
     if (tracks.ok) {
