@@ -154,9 +154,11 @@ export class Layers {
       if (sensor === "other") continue;
       const item = document.createElement("li");
       item.dataset.sensor = sensor;
-      const swatch = drawContact(sensor, 32);
+      // An image, not a canvas: the map's own canvas stays the only one in #map.
+      const swatch = document.createElement("img");
+      swatch.src = drawContact(sensor, 32).toDataURL();
+      swatch.alt = "";
       swatch.className = "contact-swatch";
-      swatch.setAttribute("aria-hidden", "true");
       const name = document.createElement("span");
       names.push([name, sensor]);
       item.append(swatch, name);
