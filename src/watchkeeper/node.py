@@ -1,11 +1,17 @@
 """The live part of a running node: feeds into journals, journals into the archive,
-micro-batches into the detectors.
+micro-batches into the detectors; sensor contacts into the same archive, state and
+detectors.
 
 Each configured feed (TCP client or UDP listener) gets a journal under
 ``data_dir/journal`` and a follower thread that decodes the journal into the
 archive in micro-batches, keeps the latest state of every vessel current and hands
 each batch to the streaming detector. A detection thread runs the detectors every
 ``detection_interval_seconds`` and passes what changed to ``on_events``.
+
+Sensor contacts arrive as batches through `ingest_contacts` (called by
+`POST /api/contacts`, by the drop directory `contacts_dir` watched here, and by the
+demo): each is stored in the archive first, then kept in the latest-contacts state the
+picture draws, then handed to the streaming detector (dark targets, border crossings).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
+
 from watchkeeper.ais.decode import DecodeResult
 from watchkeeper.ais.live import Journal, open_udp_listener, parse_endpoint, run_tcp_feed
 from watchkeeper.detect.inputs import read_archive
@@ -28,6 +36,11 @@ from watchkeeper.errors import ConfigError
 from watchkeeper.geo.landmask import land_mask_if_built
 from watchkeeper.geo.shore import shore_distance_if_built
 from watchkeeper.geo.zones import ZoneSet
+from watchkeeper.schema import CONTACTS
+from watchkeeper.sensors.contacts import ContactFile, parse_contacts
+from watchkeeper.sensors.dropdir import ContactDropDir
+from watchkeeper.sensors.ingest import ContactReceipt, batch_id_of, store_contacts
+from watchkeeper.sensors.latest import ContactState
 from watchkeeper.settings import Settings
 from watchkeeper.tracks.archive import Archive
 from watchkeeper.tracks.ingest import follow_journal
@@ -72,6 +85,9 @@ class LiveNode:
     #: detection run so a newly drawn area counts from the next run; None: the zone files.
     zones: Callable[[], ZoneSet] | None = None
     detector: StreamingDetector | None = None
+    #: Each sensor contact's last sighting (the picture's contacts); made at `start`
+    #: from the archive when not given.
+    contacts: ContactState | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _journals: list[Journal] = field(default_factory=list)
@@ -86,6 +102,10 @@ class LiveNode:
         return feeds
 
     async def start(self) -> None:
+        if self.contacts is None:
+            self.contacts = ContactState.from_archive(
+                self.archive, window=timedelta(minutes=self.settings.contacts_window_minutes)
+            )
         if self.settings.detection_interval_seconds > 0:
             self.detector = StreamingDetector(
                 self.settings.detection,
@@ -128,6 +148,43 @@ class LiveNode:
             thread.start()
             self._threads.append(thread)
             log.info("feed %s: journal %s", feed, path)
+        if self.settings.contacts_dir is not None:
+            drop = ContactDropDir(self.settings.contacts_dir, self._ingest_dropped)
+            thread = threading.Thread(
+                target=drop.run, args=(self._stop,), name="contacts_dir", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+            log.info("contacts: watching %s", self.settings.contacts_dir)
+
+    def ingest_contacts(self, found: ContactFile, *, batch_id: str) -> ContactReceipt:
+        """Store one batch of sensor contacts, then show and detect on it.
+
+        Durable before it returns (the archive is written and synced first); a batch
+        stored before (same `batch_id`) is not stored, shown or detected again. Safe to
+        call from any thread; raises what the archive raises, with nothing stored.
+        """
+        receipt = store_contacts(self.archive, found, batch_id=batch_id)
+        if receipt.stored and found.contacts.num_rows:
+            if self.contacts is not None:
+                self.contacts.update(found.contacts)
+            if self.detector is not None:
+                self.detector.add(contacts=found.contacts)
+        return receipt
+
+    def ingest_contacts_csv(self, data: bytes, *, source: str) -> ContactReceipt:
+        """`ingest_contacts` of a contacts CSV held in memory (a request body, a demo batch).
+
+        The batch id is the digest of `data` (`batch_id_of`); rejected rows name their
+        origin `<source>/<digest>`. Raises `InputError` when `data` is not a contacts CSV
+        at all (nothing is stored then).
+        """
+        batch_id = batch_id_of(data)
+        found = parse_contacts(data, name=f"{source}/{batch_id.removeprefix('contacts:')}")
+        return self.ingest_contacts(found, batch_id=batch_id)
+
+    def _ingest_dropped(self, found: ContactFile, batch_id: str) -> None:
+        self.ingest_contacts(found, batch_id=batch_id)
 
     async def stop(self) -> None:
         for transport in self._transports:
@@ -148,8 +205,11 @@ class LiveNode:
         the same reports twice, which detection drops as copies)."""
         detector.land = land_mask_if_built(self.settings.geo_dir)
         detector.shore = shore_distance_if_built(self.settings.geo_dir)
-        recent = read_archive(self.archive, start=datetime.now(UTC) - detector.horizon)
-        detector.add(recent.positions, vessels=recent.vessels)
+        start = datetime.now(UTC) - detector.horizon
+        recent = read_archive(self.archive, start=start)
+        detector.add(
+            recent.positions, vessels=recent.vessels, contacts=_recent_contacts(self.archive, start)
+        )
 
     def _refresh_zones(self, detector: StreamingDetector) -> None:
         """Give the detector the zones as they stand now; keep the last ones if that fails."""
@@ -181,3 +241,12 @@ class LiveNode:
                     self.on_events(changes)
                 except Exception:
                     log.exception("live detection: cannot pass on its events")
+
+
+def _recent_contacts(archive: Archive, start: datetime) -> pl.DataFrame:
+    """The archived sensor contacts seen since `start` (`CONTACTS` columns)."""
+    files = archive.files("contacts", start=start)
+    if not files:
+        return pl.DataFrame(pl.from_arrow(CONTACTS.empty_table()))
+    frame = pl.scan_parquet(files).select(CONTACTS.names).collect()
+    return frame.filter(pl.col("ts") >= start)

@@ -211,6 +211,39 @@ class Settings(BaseSettings):
             "ships report every 3 min at anchor, class B every 3 min when slow)."
         ),
     )
+    contacts_window_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "A sensor contact not seen again for this long leaves the picture (live and "
+            "replay): a radar or aircraft track that ended is not a target still there."
+        ),
+    )
+    contacts_stale_minutes: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "A sensor contact not seen again for this long is drawn faded (coastal radars "
+            "plot every few seconds, patrol aircraft every minute or two)."
+        ),
+    )
+    contacts_max_bytes: int = Field(
+        default=4 * _MIB,
+        ge=1024,
+        description=(
+            "Largest contacts CSV one `POST /api/contacts` may carry (413 beyond); gateways "
+            "send small batches often, so one upload never holds the archive for long. "
+            "Also capped by `max_body_bytes`."
+        ),
+    )
+    contacts_dir: Path | None = Field(
+        default=None,
+        description=(
+            "A drop directory for sensor contacts: CSV files written into it (`*.csv`, "
+            "complete once unchanged over two polls) are ingested once and moved to "
+            "`done/`, or to `rejected/` with a `.reason` file. Unset: none."
+        ),
+    )
     ports_file: Path | None = Field(
         default=None,
         description=(
@@ -341,7 +374,15 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("data_dir", "geo_dir", "web_dir", "ports_file", "incidents_file", mode="after")
+    @field_validator(
+        "data_dir",
+        "geo_dir",
+        "web_dir",
+        "ports_file",
+        "incidents_file",
+        "contacts_dir",
+        mode="after",
+    )
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()

@@ -102,6 +102,10 @@ EXPECTED: dict[tuple[str, str], tuple[frozenset[Role] | None, dict[str, Any], in
         404,
     ),
     ("GET", "/api/picture/stream"): (EVERYONE, {"path": "/api/picture/stream?follow=false"}, 200),
+    # Sensor contacts: delivered by the role that keeps the live picture (a gateway's token
+    # of a watch officer account; an empty body is not a contacts CSV: 422), seen by all.
+    ("POST", "/api/contacts"): (WATCH, {}, 422),
+    ("GET", "/api/contacts/stream"): (EVERYONE, {"path": "/api/contacts/stream?follow=false"}, 200),
     # The operational picture (watchkeeper.web): its page and every asset behind the login.
     ("GET", "/"): (EVERYONE, {}, 200),
     ("GET", "/web/static/{name}"): (EVERYONE, {"path": "/web/static/picture.js"}, 200),

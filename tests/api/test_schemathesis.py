@@ -59,7 +59,7 @@ def test_no_operation_answers_with_a_server_error(live_node: dict[str, Any]) -> 
     failures: list[str] = []
     # The live streams never end while their client listens (follow=true), so a fuzzed
     # call would hang; tests/api/test_alerts.py and tests/web/ drive them instead.
-    streams = {"/api/alerts/stream", "/api/picture/stream"}
+    streams = {"/api/alerts/stream", "/api/picture/stream", "/api/contacts/stream"}
     operations = [
         operation
         for operation in (result.ok() for result in schema.get_all_operations())

@@ -188,18 +188,27 @@ def serve(
     sock = _bind(settings.host, settings.port)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     _announce_accounts(settings, f"http://{shown}:{settings.port}", demo=demo is not None)
+    app: list[Any] = []  # the app, once built: the demo's contacts go to its live node
     if demo is not None:
         from watchkeeper.sim.demo import start_demo_feed  # noqa: PLC0415
 
+        def to_node(data: bytes) -> bool:
+            node = getattr(app[0].state, "node", None) if app else None
+            if node is None or node.contacts is None:  # not started yet: offered again
+                return False
+            node.ingest_contacts_csv(data, source="demo")
+            return True
+
         try:
-            feed = start_demo_feed(settings, demo)
+            feed = start_demo_feed(settings, demo, on_contacts=to_node)
         except BaseException:
             sock.close()
             raise
         settings = settings.model_copy(update={"tcp_feeds": [*settings.tcp_feeds, feed]})
         typer.echo(f"{_PROG}: demo scenario {demo} playing on {feed}", err=True)
     typer.echo(f"{_PROG}: serving on http://{shown}:{settings.port} (Ctrl+C to stop)", err=True)
-    config = uvicorn.Config(create_app(settings), log_level="info")
+    app.append(create_app(settings))
+    config = uvicorn.Config(app[0], log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from watchkeeper.errors import InputError
 from watchkeeper.schema import CONTACTS, REJECTED
 
-__all__ = ["ContactFile", "read_contacts"]
+__all__ = ["ContactFile", "parse_contacts", "read_contacts"]
 
 _REQUIRED: Final = ("contact_id", "ts", "lat", "lon")
 _NUMBERS: Final = ("lat", "lon", "speed_kn", "course", "length_m", "confidence")
@@ -85,6 +85,16 @@ def _timestamps(text: pl.Expr) -> pl.Expr:
 
 def read_contacts(path: Path) -> ContactFile:
     """The sightings of a contacts CSV, and every row it could not use with the reason."""
+    return _read(path, str(path))
+
+
+def parse_contacts(data: bytes, *, name: str) -> ContactFile:
+    """`read_contacts` on a CSV held in memory (a request body); `name` stands for the
+    file in error messages and in the `file` column of the rejected rows."""
+    return _read(pa.BufferReader(data), name)
+
+
+def _read(source: Path | pa.BufferReader, path: str) -> ContactFile:
     bad_rows: list[tuple[int, bytes, str]] = []
 
     def keep_bad_row(row: pacsv.InvalidRow) -> str:
@@ -94,7 +104,7 @@ def read_contacts(path: Path) -> ContactFile:
 
     try:
         table = pacsv.read_csv(
-            path,
+            source,
             read_options=pacsv.ReadOptions(use_threads=False),  # so bad rows have line numbers
             parse_options=pacsv.ParseOptions(invalid_row_handler=keep_bad_row),
             convert_options=pacsv.ConvertOptions(
@@ -130,7 +140,7 @@ def read_contacts(path: Path) -> ContactFile:
     bad = parsed.filter(pl.col("_reason").is_not_null())
     skipped = sorted(row for row, _, _ in bad_rows)
     rejected_rows = [
-        (str(path), _line_of(index, skipped), _as_csv(row), reason)
+        (path, _line_of(index, skipped), _as_csv(row), reason)
         for index, row, reason in zip(
             bad["_row"].to_list(),
             raw.join(bad.select("_row"), on="_row").select(CONTACTS.names).iter_rows(),
@@ -138,7 +148,7 @@ def read_contacts(path: Path) -> ContactFile:
             strict=True,
         )
     ]
-    rejected_rows += [(str(path), line, text, reason) for line, text, reason in bad_rows]
+    rejected_rows += [(path, line, text, reason) for line, text, reason in bad_rows]
     rejected_rows.sort(key=lambda r: r[1])
     rejected = pa.table(
         {

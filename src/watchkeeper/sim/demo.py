@@ -4,7 +4,10 @@
 from now, serves it as a TCP NMEA feed on a free loopback port in a background
 thread, and adds that port to the node's TCP feeds, so a new user sees ships
 move within seconds of starting the node, through the same ingest path as a real
-receiver network.
+receiver network. The scenario's sensor contacts (radars, the patrol aircraft, the
+satellite) are played on the same clock to `on_contacts` as the CSV a sensor gateway
+would POST; `watchkeeper serve` hands them to the node's contact ingest in-process
+(`LiveNode.ingest_contacts_csv`, what `POST /api/contacts` calls).
 """
 
 from __future__ import annotations
@@ -12,14 +15,26 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from watchkeeper.errors import ConfigError
 from watchkeeper.settings import Settings
+from watchkeeper.sim.output import contacts_for_csv
 from watchkeeper.sim.scenario import load_scenario
 from watchkeeper.sim.serve import serve_feed
 from watchkeeper.sim.simulate import Simulation
 
-__all__ = ["start_demo_feed"]
+__all__ = ["contacts_csv", "start_demo_feed"]
+
+
+def contacts_csv(table: pa.Table) -> bytes:
+    """Contacts (`CONTACTS`) as the CSV a gateway sends (`watchkeeper simulate --contacts`)."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(contacts_for_csv(table), sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def start_demo_feed(
@@ -30,8 +45,13 @@ def start_demo_feed(
     speed: float = 1.0,
     hours: float = 24.0,
     seed: int = 1,
+    on_contacts: Callable[[bytes], bool] | None = None,
 ) -> str:
-    """Start playing `scenario` from now on a loopback port; returns its HOST:PORT."""
+    """Start playing `scenario` from now on a loopback port; returns its HOST:PORT.
+
+    `on_contacts(csv)` gets the scenario's sensor contacts as they come due, as a
+    contacts CSV; it returns False when it cannot take them yet (offered again later).
+    """
     from watchkeeper.geo.landmask import land_mask
 
     sc = load_scenario(scenario)
@@ -55,7 +75,19 @@ def start_demo_feed(
 
     def run() -> None:
         try:
-            asyncio.run(serve_feed(sim.windows(), sim.start, "127.0.0.1", 0, speed, on_ready))
+            asyncio.run(
+                serve_feed(
+                    sim.windows(),
+                    sim.start,
+                    "127.0.0.1",
+                    0,
+                    speed,
+                    on_ready,
+                    on_contacts=None
+                    if on_contacts is None
+                    else lambda table: on_contacts(contacts_csv(table)),
+                )
+            )
         except BaseException as exc:  # reported to the caller while it waits
             failed.append(exc)
             ready.set()

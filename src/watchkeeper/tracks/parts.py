@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from watchkeeper.schema import OTHER_MESSAGES, POSITIONS, REJECTED, STATIONS, VESSELS
+from watchkeeper.schema import CONTACTS, OTHER_MESSAGES, POSITIONS, REJECTED, STATIONS, VESSELS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,6 +50,9 @@ SCHEMAS: Final[Mapping[str, pa.Schema]] = MappingProxyType(
         "stations": STATIONS,
         "other": OTHER_MESSAGES,
         "rejected": REJECTED,
+        # Sensor contacts (radar, patrol, aircraft, ...): not AIS, but sightings with a
+        # time and a place, kept beside the positions the same way.
+        "contacts": CONTACTS,
     }
 )
 TABLES: Final = tuple(SCHEMAS)
@@ -74,6 +77,8 @@ _FIRST_DAY: Final = (date.min - _EPOCH).days
 _LAST_DAY: Final = (date.max - _EPOCH).days
 _SORT: Final = [("mmsi", "ascending", "at_end"), ("ts", "ascending", "at_end")]
 _REJECTED_SORT: Final = [("file", "ascending", "at_end"), ("line", "ascending", "at_end")]
+# Contacts have no MMSI: by the sensor's track id, so one target's sightings are together.
+_CONTACTS_SORT: Final = [("contact_id", "ascending", "at_end"), ("ts", "ascending", "at_end")]
 
 
 def file_stem(batch_id: str) -> str:
@@ -108,8 +113,9 @@ def conform(name: str, table: pa.Table) -> pa.Table:
 
 
 def sort_part(name: str, table: pa.Table) -> pa.Table:
-    """Rows by (mmsi, ts) (rejected: by file, line), so row groups prune by vessel."""
-    keys = _REJECTED_SORT if name == "rejected" else _SORT
+    """Rows by (mmsi, ts) (rejected: by file, line; contacts: by contact_id, ts), so row
+    groups prune by vessel (or contact)."""
+    keys = {"rejected": _REJECTED_SORT, "contacts": _CONTACTS_SORT}.get(name, _SORT)
     return table.sort_by(keys)
 
 

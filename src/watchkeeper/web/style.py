@@ -4,11 +4,14 @@ The style is data (MapLibre Style Spec v8), built here rather than written as a 
 that the basemap's address follows the request (a node behind a proxy, a test server
 on a random port) and so tests can read its layer order. It has no `glyphs` and no
 `sprite`: no layer draws text (names are shown in HTML, which also shapes Arabic), and
-the vessel icons are drawn by the page itself (`static/icons.js`), so the style needs
-nothing from outside the node.
+the vessel and sensor-contact icons are drawn by the page itself (`static/icons.js`), so
+the style needs nothing from outside the node.
 
-Layer order is the order of drawing; the last is on top. Distress alerts have a layer of
-their own, `alerts-distress`, last of all, so nothing is ever drawn over them.
+Layer order is the order of drawing; the last is on top. Sensor contacts (`contacts`,
+one symbol and colour per kind of sensor) are drawn just below the vessels, so a radar
+plot of a ship heard on AIS sits under the ship's icon while a dark target stands alone.
+Distress alerts have a layer of their own, `alerts-distress`, last of all, so nothing is
+ever drawn over them.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from watchkeeper.ais.shiptypes import SHIP_CLASSES
+from watchkeeper.sensors.latest import SENSORS
 
 __all__ = [
+    "CONTACT_LAYER",
     "DOTS_BELOW_ZOOM",
     "DOTS_LAYER",
     "LAYER_IDS",
@@ -27,6 +32,7 @@ __all__ = [
 ]
 
 VESSEL_LAYER: Final = "vessels"
+CONTACT_LAYER: Final = "contacts"
 #: A dot per vessel, shown instead of the icons below `DOTS_BELOW_ZOOM` when the page holds
 #: a dense fleet (static/vessels.js turns it on): on a software renderer, laying out and
 #: drawing 20,000 rotated icons costs the map several times what dots do.
@@ -123,13 +129,18 @@ def picture_style(*, basemap_url: str, zones_url: str) -> dict[str, Any]:
     return {
         "version": 8,
         "name": "Watchkeeper picture",
-        "metadata": {"watchkeeper:ship-classes": list(SHIP_CLASSES)},
+        "metadata": {
+            "watchkeeper:ship-classes": list(SHIP_CLASSES),
+            "watchkeeper:sensors": list(SENSORS),
+        },
         "center": [13.0, 35.5],
         "zoom": 5,
         "sources": {
             "basemap": {"type": "vector", "url": f"pmtiles://{basemap_url}"},
             "imported-zones": {"type": "geojson", "data": zones_url},
             "vessels": {"type": "geojson", "data": _EMPTY},
+            # Feature ids are contact ids (strings): `promoteId` lets diffs address them.
+            "contacts": {"type": "geojson", "data": _EMPTY, "promoteId": "contact_id"},
             "alerts": {"type": "geojson", "data": _EMPTY},
         },
         "layers": [
@@ -150,6 +161,24 @@ def picture_style(*, basemap_url: str, zones_url: str) -> dict[str, Any]:
             },
             *_zone_layers("default-zones", "basemap", "zones"),
             *_zone_layers("imported-zones", "imported-zones", None),
+            {
+                "id": CONTACT_LAYER,
+                "type": "symbol",
+                "source": "contacts",
+                "layout": {
+                    # `contact-<sensor>`, drawn by the page (static/icons.js); unknown kinds
+                    # get the generic one.
+                    "icon-image": [
+                        "concat",
+                        "contact-",
+                        ["match", ["get", "sensor"], list(SENSORS), ["get", "sensor"], "other"],
+                    ],
+                    "icon-allow-overlap": True,
+                    "icon-ignore-placement": True,
+                    "icon-size": ["interpolate", ["linear"], ["zoom"], 4, 0.6, 10, 1.0],
+                },
+                "paint": {"icon-opacity": ["case", ["==", ["get", "stale"], True], 0.3, 0.95]},
+            },
             {
                 "id": DOTS_LAYER,
                 "type": "circle",

@@ -34,6 +34,7 @@ from watchkeeper.api.routes.vessels import (
     with_text_ts,
 )
 from watchkeeper.picture.replay import picture_at
+from watchkeeper.sensors.latest import CONTACT_PICTURE, contact_rows
 from watchkeeper.tracks.history import TracksTooLarge, time_span, tracks_between
 from watchkeeper.tracks.picture import PICTURE, picture_rows
 
@@ -71,12 +72,33 @@ class PictureVessel(Vessel):
     age_s: float = Field(description="how old the fix was at `at`, seconds")
 
 
+class PictureContact(BaseModel):
+    """A sensor contact's last sighting at `at` (`CONTACTS` columns, `ts` RFC 3339)."""
+
+    contact_id: str
+    sensor: str | None
+    sensor_id: str | None
+    ts: datetime
+    lat: float
+    lon: float
+    speed_kn: float | None
+    course: float | None
+    length_m: float | None
+    classification: str | None
+    confidence: float | None
+
+
 class PictureOut(BaseModel):
-    """The picture at `at`: vessels by their latest fix then, alerts with their status then."""
+    """The picture at `at`: vessels by their latest fix then, sensor contacts by their last
+    sighting then, alerts with their status then."""
 
     at: datetime
     stale_s: float
     vessels: list[PictureVessel] = Field(description="most recently heard first")
+    contacts: list[PictureContact] = Field(
+        description="each contact's last sighting within `contacts_window_minutes` before "
+        "`at`, most recently seen first"
+    )
     alerts: list[AlertOut] = Field(
         description="raised by `at` (event's detected time), ranked, `status` as it was at `at`"
     )
@@ -107,7 +129,7 @@ def picture_span(archive: ArchiveDep) -> SpanOut:
     "/picture",
     response_model=PictureOut,
     dependencies=[allow(*ALL_ROLES)],
-    summary="Replay: vessels and alerts as they stood at a moment",
+    summary="Replay: vessels, sensor contacts and alerts as they stood at a moment",
 )
 def picture(
     request: Request,
@@ -131,14 +153,18 @@ def picture(
         Query(
             description="`json`: `vessels` as objects; `columnar`: `vessels` as one array "
             "per column of the live stream's vessel (mmsi, lon, lat, course, sog, ts in ms, "
-            "name, class, stale as at `at`), which the map draws without reshaping"
+            "name, class, stale as at `at`), which the map draws without reshaping, and "
+            "`contacts` likewise with the live contact stream's columns ("
+            + ", ".join(CONTACT_PICTURE)
+            + ")"
         ),
     ] = "json",
 ) -> Response:
     """Each vessel's last fix at or before `at` within `stale`, with its particulars as
-    broadcast by then; alerts raised by `at`, with the status their history gave them at
+    broadcast by then; each sensor contact's last sighting at or before `at` within
+    `contacts_window_minutes`; alerts raised by `at`, with the status their history gave them at
     `at` (a step of the history taken later does not count). With `bbox`, vessels whose
-    fix lies inside it, and alerts inside it (or, without a position, naming such a vessel)."""
+    fix lies inside it, contacts inside it, and alerts inside it (or, without a position, naming such a vessel)."""
     moment = _required_time("at", at)
     window = parse_duration("stale", stale, timedelta(hours=1))
     alerts = getattr(request.app.state, "alerts", None)
@@ -150,18 +176,27 @@ def picture(
         bbox=bbox,
         statuses=tuple(status) if status else OPEN_STATUSES,
         vessel_limit=limit,
+        contacts_window=timedelta(minutes=settings.contacts_window_minutes),
     )
     if format == "columnar":
         stale_after = timedelta(minutes=settings.picture_stale_minutes)
         rows = picture_rows(found.vessels, now=moment, stale_after=stale_after)
         vessels = rows.select(pl.col(list(PICTURE)).implode()).write_ndjson().strip()
+        sightings = contact_rows(
+            found.contacts,
+            now=moment,
+            stale_after=timedelta(minutes=settings.contacts_stale_minutes),
+            window=timedelta(minutes=settings.contacts_window_minutes),
+        )
+        contacts = sightings.select(pl.col(list(CONTACT_PICTURE)).implode()).write_ndjson().strip()
     else:
         vessels = pl.DataFrame(with_text_ts(found.vessels)).write_json()
-    head = PictureOut(at=moment, stale_s=window.total_seconds(), vessels=[], alerts=[])
+        contacts = pl.DataFrame(with_text_ts(found.contacts)).write_json()
+    head = PictureOut(at=moment, stale_s=window.total_seconds(), vessels=[], contacts=[], alerts=[])
     alerts_json = ",".join(AlertOut.of(view).model_dump_json() for view in found.alerts)
-    body = head.model_dump_json(exclude={"vessels", "alerts"})[:-1]
+    body = head.model_dump_json(exclude={"vessels", "contacts", "alerts"})[:-1]
     return Response(
-        content=f'{body},"vessels":{vessels},"alerts":[{alerts_json}]}}',
+        content=f'{body},"vessels":{vessels},"contacts":{contacts},"alerts":[{alerts_json}]}}',
         media_type="application/json",
     )
 

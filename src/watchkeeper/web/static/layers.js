@@ -4,13 +4,14 @@
 // - ports: GET /api/ports as circles, the name on hover;
 // - incidents: IOM Missing Migrants incidents from GET /api/incidents as a heatmap,
 //   added only when the node has the file (an empty collection: no layer, no checkbox);
-// - tracks: the replay's recent tracks (the source is filled by replay.js).
-// Sensor contacts are not drawn: no API route serves them yet (the node reads contact
-// files in watchkeeper.sensors but exposes no positions), so there is no layer to fake.
+// - tracks: the replay's recent tracks (the source is filled by replay.js);
+// - contacts: the style's sensor-contact layer (filled by contacts.js and replay.js),
+//   switched here, with a legend of the symbol of each kind of sensor (translated).
 // Every layer goes below the vessels, so vessels and alerts stay on top.
 // The switcher's words are marked `data-i18n` (a language switch translates them); the
 // heatmap's attribution is the source's, so the source is added again in the new language.
 
+import { SENSOR_STYLES, drawContact } from "/web/static/icons.js";
 import { onLanguage, t, translate } from "/web/static/i18n.js";
 
 const BELOW = "vessels-dots"; // the lowest vessel layer: vessels stay above what is added
@@ -28,8 +29,9 @@ export class Layers {
       ports: { key: "layers.ports", layers: ["ports"] },
       incidents: { key: "layers.incidents", layers: ["incidents-heat"] },
       tracks: { key: "layers.tracks", layers: ["tracks"] },
+      contacts: { key: "layers.contacts", layers: ["contacts"] },
     };
-    this.visible = { zones: true, ports: true, incidents: false, tracks: true };
+    this.visible = { zones: true, ports: true, incidents: false, tracks: true, contacts: true };
     this.incidents = 0; // features in the heatmap; 0: no layer
     this.ready = false;
     onLanguage(() => this.retranslate());
@@ -145,7 +147,32 @@ export class Layers {
     box.append(legend);
     this.box = box;
     for (const group of ["zones", "ports", "tracks"]) this.addToggle(group);
+    this.addContactLegend();
     return { onAdd: () => box, onRemove: () => box.remove() };
+  }
+
+  // The contacts' toggle, then one line per kind of sensor: its symbol and its name.
+  addContactLegend() {
+    this.addToggle("contacts");
+    const legend = document.createElement("ul");
+    legend.className = "contact-legend";
+    legend.id = "contact-legend";
+    for (const sensor of Object.keys(SENSOR_STYLES)) {
+      if (sensor === "other") continue;
+      const item = document.createElement("li");
+      item.dataset.sensor = sensor;
+      // An image, not a canvas: the map's own canvas stays the only one in #map.
+      const swatch = document.createElement("img");
+      swatch.src = drawContact(sensor, 32).toDataURL();
+      swatch.alt = "";
+      swatch.className = "contact-swatch";
+      const name = document.createElement("span");
+      name.dataset.i18n = `sensor.${sensor}`; // translated again with the page
+      name.textContent = t(name.dataset.i18n);
+      item.append(swatch, name);
+      legend.append(item);
+    }
+    this.box.append(legend);
   }
 
   addToggle(group) {
@@ -160,5 +187,6 @@ export class Layers {
     label.append(input, " ", name);
     translate(label);
     this.box.append(label);
+    return label;
   }
 }

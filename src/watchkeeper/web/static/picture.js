@@ -6,6 +6,7 @@
 import * as maplibregl from "/web/vendor/maplibre-gl.mjs";
 import { addMissingIcon } from "/web/static/icons.js";
 import { VesselFeed } from "/web/static/vessels.js";
+import { ContactFeed, contactDetails } from "/web/static/contacts.js";
 import { AlertBoard } from "/web/static/alerts.js";
 import { AlertActions } from "/web/static/alert-actions.js";
 import { Dossier } from "/web/static/dossier.js";
@@ -50,7 +51,9 @@ map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }));
 map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }));
 map.setMissingStyleImageResolver?.((id) => addMissingIcon(map, id));
 map.on("idle", () => { picture.idle = true; });
-map.on("data", (e) => { if (e.dataType === "source" && e.sourceId === "vessels") picture.idle = false; });
+map.on("data", (e) => {
+  if (e.dataType === "source" && (e.sourceId === "vessels" || e.sourceId === "contacts")) picture.idle = false;
+});
 
 const status = document.getElementById("status");
 const clock = (ms) => utc(ms).slice(11);
@@ -119,25 +122,39 @@ map.on("load", () => {
     document.getElementById("alert-count"),
     vessels,
   );
+  const contacts = new ContactFeed(map, { onUpdate: () => { picture.idle = false; } });
   picture.feed = vessels;
+  picture.contacts = contacts;
   picture.alerts = alerts;
   vessels.start();
+  contacts.start();
   alerts.start();
   // A vessel's dossier: a click on it (the nearest drawn within a few pixels), or a search.
   const dossier = new Dossier(map, document.getElementById("dossier"), {
     positions: () => vessels.positions,
   });
   picture.dossier = dossier;
+  // Else a click on a sensor contact shows what its sensor reported.
+  const contactPopup = new maplibregl.Popup({ closeButton: true, maxWidth: "280px" });
+  picture.contactPopup = contactPopup;
   map.on("click", (e) => {
     const { x, y } = e.point;
-    const near = map.queryRenderedFeatures([[x - 6, y - 6], [x + 6, y + 6]], { layers: ["vessels", "vessels-dots"] });
-    if (!near.length) return;
+    const box = [[x - 6, y - 6], [x + 6, y + 6]];
     const distance = (f) => {
       const p = map.project(f.geometry.coordinates);
       return (p.x - x) ** 2 + (p.y - y) ** 2;
     };
-    const nearest = near.reduce((a, b) => (distance(b) < distance(a) ? b : a));
-    dossier.open(nearest.properties.mmsi);
+    const nearest = (features) => features.reduce((a, b) => (distance(b) < distance(a) ? b : a));
+    const near = map.queryRenderedFeatures(box, { layers: ["vessels", "vessels-dots"] });
+    if (near.length) {
+      dossier.open(nearest(near).properties.mmsi);
+      return;
+    }
+    const sighted = map.queryRenderedFeatures(box, { layers: ["contacts"] });
+    if (!sighted.length) return;
+    const contact = nearest(sighted);
+    contactPopup.properties = contact.properties; // to say it again in another language
+    contactPopup.setLngLat(contact.geometry.coordinates).setDOMContent(contactDetails(contact.properties)).addTo(map);
   });
   new VesselSearch(document.getElementById("search"), {
     onChoose: (mmsi) => dossier.open(mmsi, { fly: true }),
@@ -151,8 +168,9 @@ map.on("load", () => {
     if (picture.replay?.state.mode !== "replay") showCount(vessels);
     alerts.render();
     dossier.render();
+    if (contactPopup.isOpen()) contactPopup.setDOMContent(contactDetails(contactPopup.properties));
   });
-  for (const layer of ["vessels", "vessels-dots", "alerts", "alerts-distress"]) {
+  for (const layer of ["vessels", "vessels-dots", "contacts", "alerts", "alerts-distress"]) {
     map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
     map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
   }
@@ -160,7 +178,7 @@ map.on("load", () => {
   const layers = new Layers(map, maplibregl);
   picture.layers = layers;
   layers.start();
-  picture.replay = new Replay(map, { feed: vessels, alerts, status });
+  picture.replay = new Replay(map, { feed: vessels, contacts, alerts, status });
   picture.replay.start(document.getElementById("map"));
   picture.areas = new AreaDrawer(map, { onChange: () => layers.refreshZones() });
   picture.areas.start(document.querySelector("aside"));

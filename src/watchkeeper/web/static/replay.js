@@ -1,6 +1,7 @@
 // Replay: a time slider over the archive (GET /api/picture/span) that switches the map
-// from live to "as it stood at T": vessels and alerts from GET /api/picture?at=T
-// (columnar: the live stream's own vessel columns), and the hour of tracks before T from
+// from live to "as it stood at T": vessels, sensor contacts and alerts from
+// GET /api/picture?at=T (columnar: the live streams' own vessel and contact columns),
+// and the hour of tracks before T from
 // GET /api/tracks (columnar, thinned, in the view's box). Play steps T forward at a
 // chosen speed; "back to live" reconnects the live streams.
 //
@@ -14,6 +15,7 @@
 // are UTC with the local time beside (`timeElement`), left to right in Arabic too.
 
 import { number, onLanguage, setText, t, timeElement, tNodes, translate, utc } from "/web/static/i18n.js";
+import { contactFeatures } from "/web/static/contacts.js";
 
 export const SPEEDS = [1, 10, 60, 600];
 const TRACK_HOURS = 1;
@@ -53,9 +55,10 @@ function trackFeatures(columns) {
 }
 
 export class Replay {
-  constructor(map, { feed, alerts, status, onLive }) {
+  constructor(map, { feed, contacts, alerts, status, onLive }) {
     this.map = map;
     this.feed = feed; // VesselFeed: closed while replaying, restarted back to live
+    this.contacts = contacts; // ContactFeed: likewise
     this.alerts = alerts; // AlertBoard: its list and points show the replayed alerts
     this.status = status;
     this.onLive = onLive ?? (() => {});
@@ -192,6 +195,7 @@ export class Replay {
   leaveLive() {
     this.state.mode = "replay";
     this.feed.stop(); // changes it has not drawn yet would overwrite the replayed picture
+    this.contacts?.stop();
     this.alerts.source?.close();
     setText(this.modeLabel, "replay.replay");
     this.liveButton.disabled = false;
@@ -241,6 +245,7 @@ export class Replay {
     this.alerts.alerts.clear();
     this.alerts.render();
     this.feed.start();
+    this.contacts?.start();
     this.alerts.source = new EventSource("/api/alerts/stream");
     this.alerts.source.addEventListener("alert", (e) => this.alerts.put(JSON.parse(e.data)));
     this.refreshSpan();
@@ -282,6 +287,7 @@ export class Replay {
     if (this.state.mode !== "replay") return; // back to live meanwhile
     const rows = vesselRows(body.vessels);
     this.feed.replace(rows);
+    this.map.getSource("contacts")?.setData({ type: "FeatureCollection", features: contactFeatures(body.contacts ?? {}) });
     this.alerts.alerts = new Map(body.alerts.map((alert) => [alert.id, alert]));
     this.alerts.render();
     if (tracks.ok) {
