@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> None:
                 args.patience,
             )
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            # A watch centre's own zone, shown beside the UTC times.
+            page = browser.new_page(
+                viewport={"width": 1280, "height": 800}, timezone_id="Europe/Rome"
+            )
             page.goto(f"{url}/")
             page.fill("input[name=username]", USER)
             page.fill("input[name=password]", PASSWORD)
@@ -109,8 +112,9 @@ def main(argv: list[str] | None = None) -> None:
                 lambda: page.evaluate(
                     "window.__picture?.ready && window.__picture.vessels > 0"
                     " && document.querySelectorAll('#alerts li').length > 0"
+                    " && window.__picture.contacts?.ids.size > 0"
                 ),
-                "vessels and alerts on the page",
+                "vessels, sensor contacts and alerts on the page",
                 args.patience,
             )
             time.sleep(2)  # a tick of the stream after framing
