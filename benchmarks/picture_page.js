@@ -45,7 +45,12 @@
 
   const addListener = EventSource.prototype.addEventListener;
   EventSource.prototype.addEventListener = function (type, listener, opts) {
-    if (type !== "snapshot" && type !== "changes") return addListener.call(this, type, listener, opts);
+    // Only the vessel stream is timed (and replaced for the naive peer); the alert and
+    // sensor-contact streams send snapshots and changes of their own.
+    const vessels = new URL(this.url).pathname === "/api/picture/stream";
+    if (!vessels || (type !== "snapshot" && type !== "changes")) {
+      return addListener.call(this, type, listener, opts);
+    }
     const timed = function (event) {
       const arrived = performance.now();
       if (options.naive && type === "changes") naive(type, event);

@@ -117,12 +117,10 @@ def main(argv: list[str] | None = None) -> None:
                 "vessels, sensor contacts and alerts on the page",
                 args.patience,
             )
-            time.sleep(2)  # a tick of the stream after framing
-            _wait(
-                lambda: page.evaluate("window.__picture.idle && !window.__map.isMoving()"),
-                "the map to settle",
-                args.patience,
-            )
+            # A few ticks of the streams after framing. Not "idle": with a live demo the
+            # vessels and contacts keep the map busy; a frame drawn is what is shot.
+            time.sleep(5)
+            page.evaluate("new Promise((done) => window.__map.once('render', done))")
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out))
             browser.close()

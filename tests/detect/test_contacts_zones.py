@@ -85,6 +85,20 @@ def test_a_track_with_no_ais_where_ais_is_heard_is_dark_and_one_with_ais_is_not(
     assert json.loads(event["evidence"])["explained_share"] == 0.0
 
 
+def test_the_hour_under_way_counts_only_its_minutes_so_far() -> None:
+    """The live node's data ends now: half an hour of steady reception is all the current
+    hour can show, and it is enough. A past hour heard only half of the time is not."""
+    ship = sailing(247000001, 35.50, 12.60, 25)  # 01:00 to 01:25, the data's end
+    boat = [(35.52 + i * 0.0005, 12.66) for i in range(15)]
+    contacts = make_contacts(plots("RAD-1-0004", boat, start=T0 + timedelta(minutes=5)))
+    events = of_type(detect(make_positions(ship), contacts=contacts), "dark_target")
+    assert events["contact_id"].to_list() == [["RAD-1-0004"]]
+
+    later = sailing(247000009, 37.0, 15.0, 180)  # heard far away until 04:00
+    data = make_positions(ship + later)
+    assert of_type(detect(data, contacts=contacts), "dark_target").is_empty()
+
+
 def test_a_dark_looking_track_beyond_ais_reception_raises_nothing() -> None:
     ship = sailing(247000001, 35.50, 12.60, 120)
     far_out = [(34.0 + i * 0.0005, 14.0) for i in range(60)]  # no vessel heard anywhere near

@@ -46,9 +46,24 @@ def covered_cell_hours(
 
     Steadiness tells shore coverage from a satellite pass, which hears a wide area
     for a few minutes: a vessel silent for an hour under a pass was not in coverage.
+    The first and last hours of the data count only the slots the data spans: the live
+    node's current hour has no reports from its minutes still to come, and asking for
+    them would hold every claim of coverage back until the hour is over.
     """
     t = context.thresholds
     ms = pl.col("ts").dt.epoch("ms")
+    needed = min_slots or t.coverage_min_slots
+    if not tracks.is_empty():
+        first, last = (int(v) for v in tracks.select(ms.min().alias("_first"), ms.max().alias("_last")).row(0))
+        slot_0 = pl.col("_h") * (_HOUR_MS // 600_000)  # the hour's first slot
+        spanned = (
+            pl.min_horizontal(slot_0 + 5, last // 600_000)
+            - pl.max_horizontal(slot_0, first // 600_000)
+            + 1
+        )
+        needed_here = pl.min_horizontal(pl.lit(needed), spanned)
+    else:
+        needed_here = pl.lit(needed)
     heard = (
         tracks.select(
             pl.col("mmsi"),
@@ -57,10 +72,7 @@ def covered_cell_hours(
         )
         .group_by("_cy", "_cx", "_h")
         .agg(pl.col("mmsi").n_unique().alias("_n"), pl.col("_slot").n_unique().alias("_slots"))
-        .filter(
-            (pl.col("_n") >= t.coverage_min_vessels)
-            & (pl.col("_slots") >= (min_slots or t.coverage_min_slots))
-        )
+        .filter((pl.col("_n") >= t.coverage_min_vessels) & (pl.col("_slots") >= needed_here))
         .select("_cy", "_cx", "_h")
     )
     return heard.with_columns(pl.lit(True).alias("_covered"))
