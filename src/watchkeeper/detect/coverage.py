@@ -54,7 +54,9 @@ def covered_cell_hours(
     ms = pl.col("ts").dt.epoch("ms")
     needed = min_slots or t.coverage_min_slots
     if not tracks.is_empty():
-        first, last = (int(v) for v in tracks.select(ms.min().alias("_first"), ms.max().alias("_last")).row(0))
+        first, last = (
+            int(v) for v in tracks.select(ms.min().alias("_first"), ms.max().alias("_last")).row(0)
+        )
         slot_0 = pl.col("_h") * (_HOUR_MS // 600_000)  # the hour's first slot
         spanned = (
             pl.min_horizontal(slot_0 + 5, last // 600_000)
