@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from watchkeeper.testing import make_positions, make_vessels, utc
 from watchkeeper.tracks.latest import LatestState
-from watchkeeper.tracks.picture import PICTURE, PictureFeed
+from watchkeeper.tracks.picture import PICTURE, picture_feed
 
 T0 = "2026-07-15T12:00:00Z"
 NOW = utc("2026-07-15T12:01:00Z")
@@ -33,7 +33,7 @@ def _state() -> LatestState:
 
 
 def test_snapshot_rows_are_what_the_map_draws() -> None:
-    rows = PictureFeed(_state(), stale_after=STALE).snapshot(NOW).sort("mmsi")
+    rows = picture_feed(_state(), stale_after=STALE).snapshot(NOW).sort("mmsi")
     assert tuple(rows.columns) == PICTURE
     first, still, beacon = rows.to_dicts()
     assert first == {
@@ -54,7 +54,7 @@ def test_snapshot_rows_are_what_the_map_draws() -> None:
 
 def test_poll_sends_only_moved_new_and_faded_vessels() -> None:
     state = _state()
-    feed = PictureFeed(state, stale_after=STALE)
+    feed = picture_feed(state, stale_after=STALE)
     feed.snapshot(NOW)
     assert not feed.poll(NOW)  # nothing changed, nothing sent
     state.update(
@@ -78,5 +78,5 @@ def test_poll_sends_only_moved_new_and_faded_vessels() -> None:
 
 
 def test_first_poll_without_snapshot_is_the_snapshot() -> None:
-    changes = PictureFeed(_state(), stale_after=STALE).poll(NOW)
+    changes = picture_feed(_state(), stale_after=STALE).poll(NOW)
     assert changes.upsert.height == 3

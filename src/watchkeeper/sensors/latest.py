@@ -14,19 +14,19 @@ state at start). The definition:
   older than `window`.
 
 `contact_rows` turns those rows into what the map draws (`CONTACT_PICTURE`), and
-`ContactFeed` keeps what one picture stream last sent, to send only what changed.
+`contact_feed` keeps what one picture stream last sent, to send only what changed.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 import pyarrow as pa
 
+from watchkeeper.picture.changes import ChangeFeed
 from watchkeeper.schema import CONTACTS
 
 if TYPE_CHECKING:
@@ -37,8 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTACT_PICTURE",
     "SENSORS",
-    "ContactChanges",
-    "ContactFeed",
+    "contact_feed",
     "ContactState",
     "contact_rows",
     "contacts_at",
@@ -181,45 +180,12 @@ def contact_rows(
     )
 
 
-@dataclass(frozen=True)
-class ContactChanges:
-    """One tick of a contact stream: contacts new or changed, contact ids gone."""
-
-    upsert: pl.DataFrame
-    remove: list[str]
-
-    def __bool__(self) -> bool:
-        return self.upsert.height > 0 or bool(self.remove)
-
-
-class ContactFeed:
-    """What one contact stream last sent, to send only what changed (cf.
-    `watchkeeper.tracks.picture.PictureFeed`). Not thread-safe; one per stream."""
-
-    def __init__(self, state: ContactState, *, stale_after: timedelta) -> None:
-        self._state = state
-        self._stale_after = stale_after
-        self._sent: pl.DataFrame | None = None
-
-    def _rows(self, now: datetime) -> pl.DataFrame:
-        return contact_rows(
-            self._state.snapshot(),
-            now=now,
-            stale_after=self._stale_after,
-            window=self._state.window,
-        )
-
-    def snapshot(self, now: datetime) -> pl.DataFrame:
-        """Every contact as drawn at `now`; later polls send changes from here on."""
-        self._sent = self._rows(now)
-        return self._sent
-
-    def poll(self, now: datetime) -> ContactChanges:
-        """Contacts whose drawn state changed since the last snapshot or poll, and those gone."""
-        if self._sent is None:
-            return ContactChanges(self.snapshot(now), [])
-        rows = self._rows(now)
-        upsert = rows.join(self._sent, on=list(CONTACT_PICTURE), how="anti", nulls_equal=True)
-        gone = self._sent.join(rows, on="contact_id", how="anti").get_column("contact_id")
-        self._sent = rows
-        return ContactChanges(upsert, gone.to_list())
+def contact_feed(state: ContactState, *, stale_after: timedelta) -> ChangeFeed:
+    """The contact stream's feed: `contact_rows` of `state`, keyed by contact id."""
+    return ChangeFeed(
+        lambda now: contact_rows(
+            state.snapshot(), now=now, stale_after=stale_after, window=state.window
+        ),
+        key="contact_id",
+        drawn=CONTACT_PICTURE,
+    )

@@ -19,20 +19,20 @@ column (nulls equal), gives the new and changed vessels in one polars call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
 from watchkeeper.ais.shiptypes import ship_class
+from watchkeeper.picture.changes import ChangeFeed
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from watchkeeper.tracks.latest import LatestState
 
-__all__ = ["PICTURE", "UNDER_WAY_KN", "PictureChanges", "PictureFeed", "picture_rows"]
+__all__ = ["PICTURE", "UNDER_WAY_KN", "picture_feed", "picture_rows"]
 
 #: Columns of a vessel as the picture draws it, in order.
 PICTURE: Final = ("mmsi", "lon", "lat", "course", "sog", "ts", "name", "class", "stale")
@@ -65,43 +65,10 @@ def picture_rows(latest: pa.Table, *, now: datetime, stale_after: timedelta) -> 
     )
 
 
-@dataclass(frozen=True)
-class PictureChanges:
-    """One tick of a picture stream: vessels new or changed (`PICTURE` rows), MMSIs gone."""
-
-    upsert: pl.DataFrame
-    remove: list[int]
-
-    def __bool__(self) -> bool:
-        return self.upsert.height > 0 or bool(self.remove)
-
-
-class PictureFeed:
-    """The state of one picture stream: what it last sent. Not thread-safe; one per stream.
-
-    `LatestState` is safe to read from any thread, so a stream may call `snapshot` and
-    `poll` from a worker thread while the feeds update the state.
-    """
-
-    def __init__(self, latest: LatestState, *, stale_after: timedelta) -> None:
-        self._latest = latest
-        self._stale_after = stale_after
-        self._sent: pl.DataFrame | None = None
-
-    def _rows(self, now: datetime) -> pl.DataFrame:
-        return picture_rows(self._latest.snapshot(), now=now, stale_after=self._stale_after)
-
-    def snapshot(self, now: datetime) -> pl.DataFrame:
-        """Every vessel as drawn at `now`; later polls send changes from here on."""
-        self._sent = self._rows(now)
-        return self._sent
-
-    def poll(self, now: datetime) -> PictureChanges:
-        """Vessels whose drawn state changed since the last snapshot or poll, and those gone."""
-        if self._sent is None:
-            return PictureChanges(self.snapshot(now), [])
-        rows = self._rows(now)
-        upsert = rows.join(self._sent, on=list(PICTURE), how="anti", nulls_equal=True)
-        gone = self._sent.join(rows, on="mmsi", how="anti").get_column("mmsi").to_list()
-        self._sent = rows
-        return PictureChanges(upsert, gone)
+def picture_feed(latest: LatestState, *, stale_after: timedelta) -> ChangeFeed:
+    """The vessel stream's feed: `picture_rows` of `latest`, keyed by MMSI."""
+    return ChangeFeed(
+        lambda now: picture_rows(latest.snapshot(), now=now, stale_after=stale_after),
+        key="mmsi",
+        drawn=PICTURE,
+    )

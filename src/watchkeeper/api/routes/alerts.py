@@ -14,7 +14,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -29,6 +29,7 @@ from watchkeeper.alerts.service import HANDLER_ROLES, NOTE_MAX_CHARS, Alerts
 from watchkeeper.alerts.views import AlertView
 from watchkeeper.api.access import allow
 from watchkeeper.api.app import SettingsDep
+from watchkeeper.api.change_stream import KEEPALIVE_SECONDS
 from watchkeeper.api.text import Text
 from watchkeeper.detect.events import EVENT_TYPES
 
@@ -43,7 +44,6 @@ Status = Literal["new", "acknowledged", "assigned", "closed", "retracted"]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 #: A comment line sent when nothing else was, so proxies keep the connection open and
 #: a client notices a dead one.
-_KEEPALIVE_SECONDS: Final = 15.0
 
 
 def get_alerts(request: Request) -> Alerts:
@@ -149,7 +149,7 @@ async def _stream(alerts: Alerts, poll_seconds: float, follow: bool) -> AsyncIte
             for view in changed:
                 yield _alert_event(view)
             quiet = 0.0 if changed or woken else quiet + poll_seconds
-            if quiet >= _KEEPALIVE_SECONDS:
+            if quiet >= KEEPALIVE_SECONDS:
                 quiet = 0.0
                 yield b": keepalive\n\n"
 

@@ -10,13 +10,9 @@ every contact once, then only those that changed and the ids that left.
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Final
 
-import anyio
-import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -26,10 +22,11 @@ from watchkeeper.accounts.principal import Principal
 from watchkeeper.accounts.roles import ALL_ROLES, Role
 from watchkeeper.api.access import AccountsDep, allow
 from watchkeeper.api.app import SettingsDep
+from watchkeeper.api.change_stream import change_stream
 from watchkeeper.errors import InputError
 from watchkeeper.node import LiveNode
 from watchkeeper.schema import CONTACTS
-from watchkeeper.sensors.latest import CONTACT_PICTURE, ContactFeed, ContactState
+from watchkeeper.sensors.latest import CONTACT_PICTURE, contact_feed
 
 __all__ = ["INGEST_ROLES", "router"]
 
@@ -40,7 +37,6 @@ router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 INGEST_ROLES: Final = frozenset({Role.WATCH_OFFICER})
 #: Rejected rows listed in an answer; the count covers them all, the archive keeps them all.
 MAX_LISTED_REJECTED: Final = 1000
-_KEEPALIVE_SECONDS: Final = 15.0
 _CSV_DOC: Final = (
     "A CSV with a header naming the columns "
     + ", ".join(f"`{name}`" for name in CONTACTS.names)
@@ -170,47 +166,6 @@ async def post_contacts(
     )
 
 
-def _event(event: str, seq: int, body: str) -> bytes:
-    return f"id: {seq}\nevent: {event}\ndata: {body}\n\n".encode()
-
-
-def _rows(frame: pl.DataFrame) -> str:
-    return frame.write_json() if frame.height else "[]"
-
-
-def _millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-async def _stream(
-    state: ContactState, *, interval: float, stale_after: timedelta, follow: bool
-) -> AsyncIterator[bytes]:
-    feed = ContactFeed(state, stale_after=stale_after)
-    now = datetime.now(UTC)
-    contacts = await anyio.to_thread.run_sync(feed.snapshot, now)
-    yield _event("snapshot", 0, f'{{"seq":0,"now":{_millis(now)},"contacts":{_rows(contacts)}}}')
-    if not follow:
-        return
-    seq, quiet = 0, 0.0
-    while True:
-        await anyio.sleep(interval)
-        now = datetime.now(UTC)
-        changes = await anyio.to_thread.run_sync(feed.poll, now)
-        if not changes:
-            quiet += interval
-            if quiet >= _KEEPALIVE_SECONDS:
-                quiet = 0.0
-                yield b": keepalive\n\n"
-            continue
-        seq, quiet = seq + 1, 0.0
-        yield _event(
-            "changes",
-            seq,
-            f'{{"seq":{seq},"now":{_millis(now)},"upsert":{_rows(changes.upsert)},'
-            f'"remove":{json.dumps(changes.remove)}}}',
-        )
-
-
 @router.get(
     "/stream",
     dependencies=[allow(*ALL_ROLES)],
@@ -239,13 +194,7 @@ async def stream(
     state = _live_node(request).contacts
     if state is None:
         raise HTTPException(status_code=503, detail="the node is not running its live part")
-    return StreamingResponse(
-        _stream(
-            state,
-            interval=settings.picture_interval_seconds,
-            stale_after=timedelta(minutes=settings.contacts_stale_minutes),
-            follow=follow,
-        ),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    feed = contact_feed(state, stale_after=timedelta(minutes=settings.contacts_stale_minutes))
+    return change_stream(
+        feed, "contacts", interval=settings.picture_interval_seconds, follow=follow
     )
