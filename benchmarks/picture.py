@@ -52,20 +52,11 @@ import numpy as np
 import pyarrow as pa
 
 from benchmarks._report import report
+from watchkeeper.testing import CHROMIUM, CHROMIUM_ARGS
 
 REPO: Final = Path(__file__).resolve().parents[1]
 OUT_JSON: Final = REPO / "benchmarks" / "out" / "picture.json"
 PAGE_JS: Final = Path(__file__).with_name("picture_page.js")
-CHROMIUM: Final = Path("/usr/bin/chromium")
-#: The browser tests' launch flags (FIELD-NOTES, "Browser tests"): WebGL on SwiftShader.
-CHROMIUM_ARGS: Final = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USER, PASSWORD = "bench", "harbour-pilot-Sfax-42"
 #: Where the fleet sails: the central Mediterranean (lon, lat).
 BOX: Final = (10.0, 32.5, 20.0, 38.0)
@@ -347,7 +338,9 @@ def run(
         _moving(fleet, latest, interval) as fleet_costs,
         sync_playwright() as playwright,
     ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
         for name in VARIANTS:
             result = run_variant(
                 browser, url, name, vessels=vessels, warmup=warmup, updates=updates

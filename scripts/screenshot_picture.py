@@ -23,17 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
+from watchkeeper.testing import CHROMIUM, CHROMIUM_ARGS
+
 REPO: Final = Path(__file__).resolve().parents[1]
-CHROMIUM: Final = Path("/usr/bin/chromium")
-#: The browser tests' launch flags (FIELD-NOTES, "Browser tests"): WebGL on SwiftShader.
-CHROMIUM_ARGS: Final = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USER, PASSWORD = "officer", "harbour-pilot-Sfax-42"
 
 
@@ -98,7 +90,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{args.alerts} alerts, a distress among them, from the simulated feed",
                 args.patience,
             )
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+            )
             # A watch centre's own zone, shown beside the UTC times.
             page = browser.new_page(
                 viewport={"width": 1280, "height": 800}, timezone_id="Europe/Rome"

@@ -16,7 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from watchkeeper.accounts.context import Accounts
 
 __all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
     "bearer",
     "issue_token",
     "make_contacts",
@@ -41,6 +44,20 @@ __all__ = [
     "serve_in_thread",
     "utc",
 ]
+
+#: Debian's chromium: the browser tests, the picture benchmark and the README screenshot
+#: drive it with Playwright (never a browser download).
+CHROMIUM: Final = Path("/usr/bin/chromium")
+#: Launch flags checked on this kind of machine (FIELD-NOTES, "Browser tests"): WebGL on
+#: SwiftShader, no sandbox (root in a container), nothing fetched in the background.
+CHROMIUM_ARGS: Final = (
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 @contextmanager

@@ -12,7 +12,6 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
@@ -24,18 +23,9 @@ from watchkeeper.api.app import create_app
 from watchkeeper.audit.trail import Actor
 from watchkeeper.sensors.latest import SENSORS
 from watchkeeper.settings import Settings
-from watchkeeper.testing import issue_token, serve_in_thread
+from watchkeeper.testing import CHROMIUM, CHROMIUM_ARGS, issue_token, serve_in_thread
 from watchkeeper.web.style import CONTACT_LAYER, TOP_LAYER, VESSEL_LAYER
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "harbour-pilot-Sfax-42"
 CONSOLE = Actor("console:test", "TEST", ("console",), "local")
 #: Only a safeguard against a hang: a wait that takes this long means the page is broken.
@@ -105,7 +95,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
         yield browser
         browser.close()
 

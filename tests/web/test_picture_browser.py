@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -28,19 +27,9 @@ from watchkeeper.api.app import create_app
 from watchkeeper.audit.trail import Actor
 from watchkeeper.settings import Settings
 from watchkeeper.sim.demo import start_demo_feed
-from watchkeeper.testing import make_events, serve_in_thread
+from watchkeeper.testing import CHROMIUM, CHROMIUM_ARGS, make_events, serve_in_thread
 from watchkeeper.web.style import TOP_LAYER, VESSEL_LAYER
 
-CHROMIUM = Path("/usr/bin/chromium")
-#: Launch flags checked on this kind of machine (FIELD-NOTES, "Browser tests").
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "harbour-pilot-Sfax-42"
 CONSOLE = Actor("console:test", "TEST", ("console",), "local")
 #: Only a safeguard against a hang: a wait that takes this long means the page is broken.
@@ -86,7 +75,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
         yield browser
         browser.close()
 
