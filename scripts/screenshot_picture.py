@@ -75,8 +75,18 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings(
             data_dir=Path(tmp) / "node", detection_interval_seconds=5, live_batch_seconds=1
         )
-        feed = start_demo_feed(settings, args.scenario, speed=args.speed)
+        apps: list[Any] = []  # the app, once built: the scenario's contacts go to its node
+
+        def to_node(data: bytes) -> bool:  # as `watchkeeper serve --demo` does
+            node = getattr(apps[0].state, "node", None) if apps else None
+            if node is None or node.contacts is None:  # not started yet: offered again
+                return False
+            node.ingest_contacts_csv(data, source="demo")
+            return True
+
+        feed = start_demo_feed(settings, args.scenario, speed=args.speed, on_contacts=to_node)
         app = create_app(settings.model_copy(update={"tcp_feeds": [feed]}))
+        apps.append(app)
         with serve_in_thread(app) as url, sync_playwright() as playwright:
             console = Actor("console:screenshot", "DEMO", ("console",), "local")
             init_node(app.state.accounts, console, code="DEMO", name="Demo node", country="MT")
