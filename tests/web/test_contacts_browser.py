@@ -23,7 +23,7 @@ from watchkeeper.api.app import create_app
 from watchkeeper.audit.trail import Actor
 from watchkeeper.sensors.latest import SENSORS
 from watchkeeper.settings import Settings
-from watchkeeper.testing import CHROMIUM, CHROMIUM_ARGS, issue_token, serve_in_thread
+from watchkeeper.testing import CHROMIUM, issue_token, serve_in_thread
 from watchkeeper.web.style import CONTACT_LAYER, TOP_LAYER, VESSEL_LAYER
 
 PASSWORD = "harbour-pilot-Sfax-42"
@@ -47,7 +47,7 @@ if not CHROMIUM.is_file():
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 
 class Node(NamedTuple):
@@ -90,16 +90,6 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
             "Content-Type": "text/csv",
         }
         yield Node(url, app, gateway)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from watchkeeper.api.app import create_app
 from watchkeeper.audit.trail import Actor
 from watchkeeper.settings import Settings
 from watchkeeper.sim.demo import start_demo_feed
-from watchkeeper.testing import CHROMIUM, CHROMIUM_ARGS, make_events, serve_in_thread
+from watchkeeper.testing import CHROMIUM, make_events, serve_in_thread
 from watchkeeper.web.style import TOP_LAYER, VESSEL_LAYER
 
 PASSWORD = "harbour-pilot-Sfax-42"
@@ -43,7 +43,7 @@ if not CHROMIUM.is_file():
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 
 class Node(NamedTuple):
@@ -70,16 +70,6 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         _wait(lambda: len(app.state.latest) >= VESSELS_FIRST, "the simulated feed")
         # Plain HTTP on loopback: chromium keeps the Secure session cookie there.
         yield Node(url, app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from test_picture_browser import (  # type: ignore[import-not-found]
     Page,
     _wait,
     _wait_page,
-    browser,
     node,
     page,
 )
@@ -26,7 +25,7 @@ from watchkeeper.testing import make_events
 from watchkeeper.web.routes import LOCALES_DIR
 from watchkeeper.web.style import VESSEL_LAYER
 
-__all__ = ["browser", "node", "page"]  # fixtures, used by name
+__all__ = ["node", "page"]  # fixtures, used by name
 
 
 def _named_vessels(node: Node) -> dict[int, str]:

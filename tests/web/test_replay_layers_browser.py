@@ -31,7 +31,6 @@ from watchkeeper.web.style import TOP_LAYER, VESSEL_LAYER
 from playwright.sync_api import Page  # isort: skip
 
 # The same chromium and sign-in (fixtures found by name); `node` below is this module's.
-browser = picture_browser.browser
 page = picture_browser.page
 
 KNOWN = 247999001
