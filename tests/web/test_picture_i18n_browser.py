@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from test_picture_browser import (  # type: ignore[import-not-found]
@@ -64,27 +65,44 @@ _ALONE = """(candidates) => {
     if (!candidates.includes(mmsi)) continue;
     if (p.x < 80 || p.y < 80 || p.x > canvas.width - 80 || p.y > canvas.height - 80) continue;
     const near = points.filter(([m, q]) => m !== mmsi && Math.hypot(q.x - p.x, q.y - p.y) < 14);
-    if (near.length === 0) return {mmsi, x: canvas.left + p.x, y: canvas.top + p.y};
+    const x = canvas.left + p.x, y = canvas.top + p.y;
+    // Not under a panel or popup laid over the map.
+    if (document.elementFromPoint(x, y) !== map.getCanvas()) continue;
+    if (near.length === 0) return {mmsi, x, y};
   }
   return null;
 }""".replace("VESSEL_LAYER", VESSEL_LAYER)
 
 
-def test_clicking_a_vessel_opens_its_dossier(page: Page, node: Node) -> None:
-    found: list[dict[str, Any]] = []
+_DOSSIER_STATE = "document.querySelector('#dossier').dataset.state ?? 'closed'"
 
-    def alone() -> bool:
+
+def test_clicking_a_vessel_opens_its_dossier(page: Page, node: Node) -> None:
+    clicked: list[int] = []
+
+    def click_one_drawn_alone() -> bool:
+        """Click a named vessel drawn on its own; whether its dossier opened.
+
+        Live vessels keep moving and redrawing between the look and the click, so on a
+        loaded machine a click can land beside its vessel: look again and click again,
+        as an officer would.
+        """
         named = [m for m in _named_vessels(node) if _with_a_track(node, m)]
         spot = page.evaluate(_ALONE, named)
-        found[:] = [spot] if spot else []
-        return bool(spot)
+        if not spot:
+            return False
+        page.mouse.click(spot["x"], spot["y"])
+        clicked.append(spot["mmsi"])
+        missed = time.monotonic() + 10  # nothing loading by then: the click missed
+        while (state := page.evaluate(_DOSSIER_STATE)) in ("loading", "closed"):
+            if state == "closed" and time.monotonic() > missed:
+                return False
+            time.sleep(0.1)
+        assert state == "open", f"the dossier of {spot['mmsi']} is {state}"
+        return True
 
-    _wait(alone, "a named vessel drawn on its own")
-    spot = found[0]
-    mmsi = spot["mmsi"]
-    page.mouse.click(spot["x"], spot["y"])
-
-    _wait_page(page, "document.querySelector('#dossier')?.dataset.state === 'open'", "the dossier")
+    _wait(click_one_drawn_alone, "a named vessel drawn on its own, and its dossier")
+    mmsi = clicked[-1]
     assert page.get_attribute("#dossier", "data-mmsi") == str(mmsi)
     assert page.is_visible("#dossier")
     assert page.text_content("#dossier-mmsi") == str(mmsi)
