@@ -185,3 +185,28 @@ def test_a_dark_boat_first_seen_well_out_and_heading_inshore_is_not_leaving(
     ship = reports(247000112, voyage((33.62, 11.5), 200, 7.0, 260), 7.0)  # AIS heard there
     found = detect(make_positions(ship), land=land, zones=ZoneSet([zone]), contacts=plots)
     assert found.filter(pl.col("type") == "departure").is_empty()
+
+
+def test_a_dark_boat_lost_from_sight_before_it_clears_the_zone_is_judged_by_its_course(
+    land: LandMask,
+) -> None:
+    """A coastal radar holds a boat for its first hour off the beach and loses it still
+    inside the zone: heading off the land, it left; heading for the beach, it came in."""
+    out = voyage(BEACH, 45, 6.0, 60, every_s=60)
+    back = [(t, lat, lon) for (t, _, _), (_, lat, lon) in zip(out, reversed(out), strict=True)]
+    ships = [  # heard all round: the radar's boat is dark
+        row
+        for k, (dlat, dlon) in enumerate(((0.0, 0.06), (0.05, 0.0), (-0.04, 0.08)))
+        for row in reports(
+            247000113 + k, voyage((BEACH[0] + dlat, BEACH[1] + dlon), 45, 6.0, 60), 6.0
+        )
+    ]
+    for contact_id, track, left in (("RAD-ZRZ-0012", out, True), ("RAD-ZRZ-0013", back, False)):
+        plots = make_contacts(
+            {"contact_id": contact_id, "ts": t, "lat": lat, "lon": lon} for t, lat, lon in track
+        )
+        assert all(
+            ZONES.containing("departure_coast", [lat], [lon])[0] == 0 for _, lat, lon in track
+        )
+        found = departures(ships, land, contacts=plots)
+        assert found["contact_id"].to_list() == ([[contact_id]] if left else [])

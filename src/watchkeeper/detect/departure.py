@@ -11,9 +11,10 @@ Two ways to see one:
   spoofed position on land is no beach;
 * on sensors, a dark track (as `dark_target` finds them) of a boat under way whose
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
-  coast it is moving away from, and, where the node marks landing coasts, run on,
-  leads to one: boats are rarely seen on the beach, but radars and aircraft see them
-  on the way.
+  coast it is moving away from (off the land, for a track picked up inside the zone and
+  lost before it clears it: a coastal radar's range ends), and, where the node marks
+  landing coasts, run on, leads to one: boats are rarely seen on the beach, but radars
+  and aircraft see them on the way.
 
 Night (local solar time 19:00-05:00) raises the score: crossings leave in the dark.
 """
@@ -29,7 +30,7 @@ import shapely
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.dark import dark_tracks
 from watchkeeper.detect.events import combine, finish_events
-from watchkeeper.detect.shore import anchorage_cells, near_land_rows
+from watchkeeper.detect.shore import anchorage_cells, land_distance_m, near_land_rows
 from watchkeeper.detect.spoofing import inland_rows
 from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night
 
@@ -293,14 +294,18 @@ def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> p
         np.stack([np.stack([lon0, blon], axis=1), np.stack([lat0, blat], axis=1)], axis=2)
     )
     lat1, lon1 = dark["_b_lat"].to_numpy(), dark["_b_lon"].to_numpy()
+    off_land = land_distance_m(context, lat1, lon1) > land_distance_m(context, lat0, lon0)
     coasts = context.zones.of_kind("departure_coast")
     from_coast = np.full(dark.height, -1, dtype=np.int32)
     distance_deg = np.full(dark.height, np.inf)
     for i, zone in enumerate(coasts):
         d = shapely.distance(zone.geometry, shapely.points(lon0, lat0))
         hits = shapely.intersects(wake, zone.geometry) & (d < distance_deg)
-        # Moving away: further from the coast at the end of the opening course.
-        away = shapely.distance(zone.geometry, shapely.points(lon1, lat1)) > d
+        # Moving away: further from the zone at the end of the opening course or, for a
+        # track picked up inside it (where both ends lie at no distance from it), from land.
+        away = (shapely.distance(zone.geometry, shapely.points(lon1, lat1)) > d) | (
+            (d == 0) & off_land
+        )
         chosen = hits & away & under_way
         from_coast[chosen] = i
         distance_deg[chosen] = d[chosen]

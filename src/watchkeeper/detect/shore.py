@@ -13,12 +13,14 @@ import polars as pl
 
 from watchkeeper.detect.context import Context
 
-__all__ = ["anchorage_cells", "near_land", "near_land_rows"]
+__all__ = ["anchorage_cells", "land_distance_m", "near_land", "near_land_rows"]
 
 _DEG_PER_M: Final = 1 / 111_320.0
 _CELL_DEG: Final = 0.01
 _ANCHORAGE_DEG: Final = 0.05
 _STATIONARY_KN: Final = 0.5
+#: Without the node's distance to shore, distances to land are told apart on this ladder.
+_LADDER_M: Final = (500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0, 50_000.0)
 
 
 def near_land(context: Context, lat: np.ndarray, lon: np.ndarray, distance_m: float) -> np.ndarray:
@@ -38,6 +40,19 @@ def near_land(context: Context, lat: np.ndarray, lon: np.ndarray, distance_m: fl
             dlat = step * np.cos(angle)
             dlon = step * np.sin(angle) / np.maximum(np.cos(np.radians(lat)), 0.05)
             found |= context.land.is_land(lat + dlat, lon + dlon)
+    return found
+
+
+def land_distance_m(context: Context, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Distance (m) from each point to land: exact from the node's distance to shore, else
+    the first rung of `_LADDER_M` within which `near_land` finds land (infinite beyond
+    it, and where nothing is known): enough to tell a boat closing the coast from one
+    leaving it."""
+    if context.shore is not None:
+        return np.asarray(context.shore.distance_to_shore_m(lat, lon), dtype=np.float64)
+    found = np.full(lat.shape, np.inf)
+    for rung in reversed(_LADDER_M):
+        found[near_land(context, lat, lon, rung)] = rung
     return found
 
 
