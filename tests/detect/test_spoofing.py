@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -25,19 +26,24 @@ def sailing(
     lat: float,
     lon: float,
     kn: float = 12.0,
+    cog: float = 0.0,
+    at_s: float | None = None,
 ) -> list[dict[str, object]]:
-    """A vessel sailing north at `kn` from (lat, lon), reporting every `every_s` seconds."""
+    """A vessel sailing `cog` (north by default) at `kn`, at (lat, lon) at `at_s` (by
+    default `start_s`), reporting every `every_s` seconds."""
     rows = []
     s = start_s
+    north, east = math.cos(math.radians(cog)), math.sin(math.radians(cog))
     while s <= end_s:
+        run_deg = kn * KNOT_DEG * (s - (start_s if at_s is None else at_s))
         rows.append(
             {
                 "mmsi": mmsi,
                 "ts": T0 + timedelta(seconds=s),
-                "lat": lat + kn * KNOT_DEG * (s - start_s),
-                "lon": lon,
+                "lat": lat + run_deg * north,
+                "lon": lon + run_deg * east / math.cos(math.radians(lat)),
                 "sog": kn,
-                "cog": 0.0,
+                "cog": cog,
             }
         )
         s += every_s
@@ -164,9 +170,10 @@ def test_positions_pinned_inland_after_a_silence_are_not_a_second_transmitter(la
 
 def test_a_clone_heard_while_the_genuine_ship_is_out_of_range_is_identity_spoofing() -> None:
     """The genuine ship sails on unheard for hours; meanwhile another transmitter uses
-    its MMSI 130 nm away; then the genuine ship is heard again where it should be."""
+    its MMSI 130 nm away, on a course of its own; then the genuine ship is heard again
+    where it should be."""
     genuine_before = sailing(247123456, 0, 1800, 10, 36.0, 12.0, kn=10.0)
-    clone = sailing(247123456, 2 * 3600, 4 * 3600, 10, 36.0 + 130 / 60, 13.0, kn=11.0)
+    clone = sailing(247123456, 2 * 3600, 4 * 3600, 10, 36.0 + 130 / 60, 13.0, kn=11.0, cog=250)
     genuine_after = sailing(
         247123456, 5 * 3600, 5 * 3600 + 1800, 10, 36.0 + 10 * KNOT_DEG * 5 * 3600, 12.0, kn=10.0
     )
@@ -174,4 +181,33 @@ def test_a_clone_heard_while_the_genuine_ship_is_out_of_range_is_identity_spoofi
     [event] = of_type(rows, "identity_spoofing").to_dicts()
     assert json.loads(event["evidence"])["variant"] == "shared_mmsi"
     assert event["start"] == T0 + timedelta(hours=2)
+    assert of_type(rows, "position_spoofing").is_empty()
+
+
+def test_a_track_that_keeps_the_ships_motion_far_away_is_its_positions_jumping() -> None:
+    """The ship goes unheard for an hour, then is heard 60 nm east sailing exactly its
+    course and speed, then back where it should be: its own positions shifted (a
+    spoofed GNSS fix), however long the silence before, not a second ship."""
+    east = 60 / 60 / math.cos(math.radians(36.0))  # 60 nm, in degrees of longitude
+
+    def leg(start_s: float, end_s: float, lon: float) -> list[dict[str, object]]:
+        return sailing(247123456, start_s, end_s, 10, 36.0, lon, kn=12.0, cog=30.0, at_s=0.0)
+
+    before, jumped, after = leg(0, 1800, 12.0), leg(5400, 9000, 12.0 + east), leg(9010, 10800, 12.0)
+    rows = before + jumped + after
+    [event] = of_type(rows, "position_spoofing").to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "jump"
+    assert event["start"] == T0 + timedelta(seconds=5400)
+    assert of_type(rows, "identity_spoofing").is_empty()
+
+
+def test_a_ship_that_takes_over_the_mmsi_on_another_course_is_a_second_ship() -> None:
+    """The genuine ship is last heard sailing north; a minute later a transmitter 150 nm
+    away takes its MMSI, sailing west at another speed, and the genuine ship is never
+    heard again: a second ship on the MMSI, not the first one's positions jumping."""
+    genuine = sailing(247123456, 0, 3600, 10, 36.0, 12.0, kn=12.0)
+    clone = sailing(247123456, 3660, 3660 + 2 * 3600, 10, 34.0, 14.0, kn=9.0, cog=270)
+    rows = genuine + clone
+    [event] = of_type(rows, "identity_spoofing").to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "shared_mmsi"
     assert of_type(rows, "position_spoofing").is_empty()

@@ -3,20 +3,23 @@
 Both start from `subtracks.split_tracks`: the reports of one MMSI that cannot be joined
 into one possible track. A second track heard *while* the main one keeps reporting is
 a second transmitter on the MMSI (identity spoofing, `shared_mmsi`); a second track
-that takes over from the main one, which falls silent as it begins (or is never heard
-again), is the transponder's own positions jumping away (position spoofing, `jump`).
-A second track heard between two long silences of the main one is a second
-transmitter whose genuine ship was out of range. Positions well inland are position spoofing too
-(`on_land`). Invalid identities (`invalid_mmsi`, `invalid_imo`) and frequent renames
-(`name_changes`) come from the MMSI and the static reports.
+that sails the main one's course and speed, shifted, or that takes over from it as it
+falls silent (or is never heard again) without sailing another course or speed, is the
+transponder's own positions jumping away (position spoofing, `jump`). A second track
+heard between two long silences of the main one, or sailing a voyage of its own, is a
+second transmitter. Positions well inland are position spoofing too (`on_land`).
+Invalid identities (`invalid_mmsi`, `invalid_imo`) and frequent renames (`name_changes`)
+come from the MMSI and the static reports.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 import numpy as np
 import polars as pl
+import polars.selectors as cs
 
 from watchkeeper.detect.context import Context
 from watchkeeper.detect.events import combine, finish_events
@@ -27,6 +30,12 @@ from watchkeeper.detect.tracks import episodes, haversine_m
 __all__ = ["identity_spoofing", "inland_rows", "position_spoofing", "second_tracks"]
 
 _DEG_PER_M: Final = 1 / 111_320.0
+#: A track's velocity at a hand-over is measured over this much of it, if it lasts
+#: at least `_MOTION_MIN_S` (a few reports; less is position noise).
+_MOTION_WINDOW: Final = timedelta(minutes=30)
+_MOTION_MIN_S: Final = 300.0
+#: Speed (kn) of a track under way: a still one keeps no course to compare.
+_UNDER_WAY_KN: Final = 3.0
 
 
 def second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
@@ -62,6 +71,8 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         pl.col("ts").last().alias("end"),
         pl.col("lat").first(),
         pl.col("lon").first(),
+        *_motion("_opening", opening=True),
+        *_motion("_closing", opening=False),
     )
     # The main track is the one the MMSI was first heard on (number 0): a jump or a
     # second transmitter comes later, whichever of the two ends up sending more.
@@ -89,12 +100,13 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             pl.col("lat").last().alias("main_lat"),
             pl.col("lon").last().alias("main_lon"),
             pl.col("ts").last().alias("_main_before"),
+            *_motion("_main_before", opening=False),
         )
     )
     after = (
         spans.filter(pl.col("ts") >= pl.col("end"))
         .group_by("mmsi", "subtrack")
-        .agg(pl.col("ts").first().alias("_main_after"))
+        .agg(pl.col("ts").first().alias("_main_after"), *_motion("_main_after", opening=True))
     )
     apart = haversine_m(pl.col("main_lat"), pl.col("main_lon"), pl.col("lat"), pl.col("lon"))
     # One transponder's stream: the main track fell silent as the second began, or was
@@ -105,6 +117,11 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     handed_over = ((pl.col("start") - pl.col("_main_before")) <= handover) | pl.col(
         "_main_after"
     ).is_null()
+    # The ship's motion where the main track hands over to the second and back.
+    gap_in = _velocity_gap("_main_before", "_opening")
+    gap_out = _velocity_gap("_main_after", "_closing")
+    same = t.spoof_same_motion_kn
+    under_way = pl.max_horizontal(_speed("_opening"), _speed("_closing")) >= _UNDER_WAY_KN
     return (
         others.join(overlap, on=["mmsi", "subtrack"], how="left")
         .join(before, on=["mmsi", "subtrack"], how="left")
@@ -113,18 +130,52 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             pl.col("overlap").fill_null(0),
             apart.alias("apart_m"),
             handed_over.fill_null(False).alias("handed_over"),
+            (((gap_in <= same) | (gap_out <= same)) & under_way)
+            .fill_null(False)
+            .alias("same_motion"),
+            pl.min_horizontal(gap_in, gap_out).gt(same).fill_null(False).alias("other_motion"),
         )
-        .drop("_main_before", "_main_after")
+        .drop(cs.starts_with("_"))
         .filter(pl.col("apart_m").fill_null(float("inf")) >= t.spoof_min_apart_m)
         .sort("mmsi", "start")
     )
 
 
+def _motion(name: str, *, opening: bool) -> list[pl.Expr]:
+    """Aggregations for the velocity over a group's first (`opening`) or last
+    `_MOTION_WINDOW` of reports: `{name}_east` and `{name}_north` in knots, null when
+    that stretch lasts under `_MOTION_MIN_S`."""
+    ts = pl.col("ts")
+    inside = ts <= ts.min() + _MOTION_WINDOW if opening else ts >= ts.max() - _MOTION_WINDOW
+    lat, lon = pl.col("lat").filter(inside), pl.col("lon").filter(inside)
+    hours = (ts.filter(inside).last() - ts.filter(inside).first()).dt.total_seconds() / 3600
+    hours = pl.when(hours >= _MOTION_MIN_S / 3600).then(hours)
+    scale = (lat.first() * np.pi / 180).cos()
+    return [
+        ((lon.last() - lon.first()) * scale * 60 / hours).alias(f"{name}_east"),
+        ((lat.last() - lat.first()) * 60 / hours).alias(f"{name}_north"),
+    ]
+
+
+def _speed(name: str) -> pl.Expr:
+    return (pl.col(f"{name}_east") ** 2 + pl.col(f"{name}_north") ** 2).sqrt()
+
+
+def _velocity_gap(a: str, b: str) -> pl.Expr:
+    """Knots between two `_motion` velocities (null if either is unknown)."""
+    return (
+        (pl.col(f"{a}_east") - pl.col(f"{b}_east")) ** 2
+        + (pl.col(f"{a}_north") - pl.col(f"{b}_north")) ** 2
+    ).sqrt()
+
+
 def _one_transponder(context: Context) -> pl.Expr:
     """A second track that is the main one's transponder jumping away, not a second
-    transmitter: hardly any main reports while it is heard, and handed over."""
-    return (pl.col("overlap") < context.thresholds.spoof_min_overlap_reports) & pl.col(
-        "handed_over"
+    transmitter: hardly any main reports while it is heard, and either keeping the
+    main track's motion (its positions shifted) or handed over without sailing
+    another course or speed."""
+    return (pl.col("overlap") < context.thresholds.spoof_min_overlap_reports) & (
+        pl.col("same_motion") | (pl.col("handed_over") & ~pl.col("other_motion"))
     )
 
 

@@ -181,6 +181,16 @@ class Thresholds(BaseModel):
         "long been silent, the main one heard again later, is another transmitter on the "
         "MMSI whose genuine ship was out of range (identity spoofing).",
     )
+    spoof_same_motion_kn: float = Field(
+        default=2.0,
+        gt=0,
+        description="A transponder's jumped positions keep its ship's motion, shifted: a "
+        "second track whose velocity at the hand-over is within this (kn, vector "
+        "difference) of the main track's, under way, is one transponder (position "
+        "spoofing), however long the main track was silent; a second track sailing "
+        "another course or speed is another ship (identity spoofing), however neatly it "
+        "took over. Position-derived velocity over a few minutes is good to tenths of a knot.",
+    )
     inland_m: float = Field(
         default=1000.0,
         ge=0,
