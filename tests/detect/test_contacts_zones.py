@@ -117,6 +117,29 @@ def test_a_vessel_heard_only_every_few_minutes_still_explains_the_plots_between(
     assert of_type(events, "dark_target").is_empty()
 
 
+def at_anchor(mmsi: int, lat: float, lon: float, minutes: float) -> list[dict[str, object]]:
+    """A ship at anchor, reporting every 3 minutes (ITU-R M.1371)."""
+    return [
+        {**row, "lat": lat, "sog": 0.0, "nav_status": 1}
+        for row in sailing(mmsi, lat, lon, minutes, every_s=180, sog=0)
+    ]
+
+
+def test_a_dark_boat_crossing_an_anchorage_is_not_explained_by_the_ships_it_passes() -> None:
+    """Ten knots north through a line of anchored ships 600 m off its track: each is
+    within the gate of a few of its plots, half of them in all, but no one ship keeps
+    with it. A ship the radar holds at anchor among the others is explained by itself."""
+    ships = [
+        row for k in range(7) for row in at_anchor(247000020 + k, 35.50 + k * 0.027, 12.6066, 60)
+    ]
+    boat = [(35.50 + i * 10 * 60 * KN_DEG_PER_S, 12.60) for i in range(60)]
+    held = [(35.5543 + 0.0004 * (-1) ** i, 12.6066) for i in range(60)]
+    contacts = make_contacts([*plots("RAD-1-0005", boat), *plots("RAD-1-0006", held)])
+    events = of_type(detect(make_positions(ships), contacts=contacts), "dark_target")
+    assert events["contact_id"].to_list() == [["RAD-1-0005"]]
+    assert json.loads(events.row(0, named=True)["evidence"])["explained_share"] < 0.2
+
+
 # -- border crossings ------------------------------------------------------------------
 
 BORDER = LineString([(11.0, 32.0), (11.0, 32.5)])  # north-south along 11 E

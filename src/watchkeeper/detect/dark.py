@@ -2,8 +2,11 @@
 
 Each sensor plot is compared with where the vessels heard on AIS were at that
 minute (interpolated between their reports, when those are no more than twice
-`dark_gate_s` apart): the nearest, if within `dark_gate_m`, explains the plot. A sensor track whose plots are nearly all unexplained is a dark
-target. Only plots where AIS receivers hear can be unexplained: inside the footprint of
+`dark_gate_s` apart): those within `dark_gate_m` could explain it. A track is
+explained by the one vessel within the gate of most of its plots (track-to-track
+association: a dark boat crossing an anchorage passes one ship after another, none of
+which keeps with it); a sensor track whose plots are nearly all unexplained by that
+vessel is a dark target. Only plots where AIS receivers hear can be unexplained: inside the footprint of
 a receiver working that hour (`reception_footprints`, when the data names its
 receivers: a quiet sea at night is still heard), or else in a cell heard all the hour
 long (`dark_coverage_min_slots`):
@@ -39,7 +42,7 @@ __all__ = [
     "contact_tracks",
     "dark_target",
     "dark_tracks",
-    "explained_plots",
+    "explanations",
 ]
 
 #: Sensors that watch the land; what they see is not a vessel (border detectors use it).
@@ -48,6 +51,7 @@ _KNOT_MS: Final = 1852 / 3600
 _MINUTE_MS: Final = 60_000
 _MAX_KN: Final = 60.0  # faster than any vessel sails
 _MINUTE_AXIS: Final = 1e-3  # chord units (~6.4 km) between minutes in the k-d tree
+_CANDIDATES: Final = 8  # vessels within the gate of a plot considered to explain it
 
 
 def contact_tracks(contacts: pl.DataFrame) -> pl.DataFrame:
@@ -123,18 +127,22 @@ def ais_minutes(tracks: pl.DataFrame, gate_s: float) -> pl.DataFrame:
     )
 
 
-def explained_plots(plots: pl.DataFrame, tracks: pl.DataFrame, context: Context) -> pl.Series:
-    """For each plot (in order), whether a vessel heard on AIS was within the gate.
+def explanations(plots: pl.DataFrame, tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Which vessels heard on AIS could explain which plots: a row (`_row`, the plot's
+    index in `plots`; `mmsi`) for each of up to `_CANDIDATES` vessels within the gate of
+    a plot at its minute.
 
     One k-d tree over the vessels' minutes (3-D unit vectors and the minute, on an axis
-    that keeps different minutes far apart) finds each plot's nearest vessel of the same
-    minute; it explains the plot within `dark_gate_m` plus the way it makes in the half
-    minute the plot's time was rounded by. Millions of plots a second, little memory.
+    that keeps different minutes far apart) finds each plot's nearest vessels of the
+    same minute; one explains the plot within `dark_gate_m` plus the way it makes in the
+    half minute the plot's time was rounded by. Several, not just the nearest: in a port
+    or an anchorage the ship a radar holds is not always the nearest of those berthed
+    beside it. Millions of plots a second, little memory.
     """
     t = context.thresholds
     ais = ais_minutes(tracks, t.dark_gate_s)
     if ais.is_empty() or plots.is_empty():
-        return pl.Series("explained", [False] * plots.height, dtype=pl.Boolean)
+        return pl.DataFrame(schema={"_row": pl.UInt32, "mmsi": pl.Int32})
     reach_m = t.dark_gate_m + _MAX_KN * _KNOT_MS * 30
     origin = int(ais["_tick"].min())  # type: ignore[arg-type]
     tree = cKDTree(
@@ -145,14 +153,21 @@ def explained_plots(plots: pl.DataFrame, tracks: pl.DataFrame, context: Context)
     tick = (plots["ts"].dt.epoch("ms") + _MINUTE_MS // 2) // _MINUTE_MS
     chord, nearest = tree.query(
         _space_time(plots["lat"], plots["lon"], tick, origin),
+        k=_CANDIDATES,
         distance_upper_bound=float(m_to_chord(reach_m)),
         workers=-1,
     )
-    found = np.isfinite(chord)
-    sog = ais["_sog"].to_numpy()[nearest[found]]
-    explained = np.zeros(plots.height, dtype=np.bool_)
-    explained[found] = chord_to_m(chord[found]) <= t.dark_gate_m + sog * _KNOT_MS * 30
-    return pl.Series("explained", explained)
+    row, rank = np.nonzero(np.isfinite(chord))
+    vessel = nearest[row, rank]
+    within = chord_to_m(chord[row, rank]) <= (
+        t.dark_gate_m + ais["_sog"].to_numpy()[vessel] * _KNOT_MS * 30
+    )
+    return pl.DataFrame(
+        {
+            "_row": row[within].astype(np.uint32),
+            "mmsi": ais["mmsi"].to_numpy()[vessel[within]].astype(np.int32),
+        }
+    ).unique()
 
 
 def _space_time(lat: pl.Series, lon: pl.Series, tick: pl.Series, origin: int) -> np.ndarray:
@@ -185,7 +200,6 @@ def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     # receiver forwarded that hour shows it was working; else the cell must be heard all
     # hour long (`dark_coverage_min_slots`), which keeps away from the edge.
     footprints = reception_footprints(tracks, context)
-    plots = plots.with_columns(explained_plots(plots, tracks, context))
     if footprints:
         heard = heard_at(
             footprints,
@@ -207,7 +221,21 @@ def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             )
             .with_columns(pl.col("_covered").fill_null(False))
         )
-    plots = plots.sort("contact_id", "ts")
+    # A track is explained by the one vessel that keeps within the gate of most of its
+    # plots (track-to-track association), not by whichever ships it passes: a dark boat
+    # crossing an anchorage or a port's approaches is near one ship, then another.
+    plots = plots.sort("contact_id", "ts").with_row_index("_row")
+    candidates = explanations(plots, tracks, context).join(
+        plots.select("_row", "contact_id"), on="_row"
+    )
+    best = (
+        candidates.group_by("contact_id", "mmsi")
+        .len()
+        .sort("len", "mmsi", descending=[True, False])
+        .unique("contact_id", keep="first")
+    )
+    kept = candidates.join(best.select("contact_id", "mmsi"), on=["contact_id", "mmsi"])
+    plots = plots.with_columns(pl.col("_row").is_in(kept["_row"].implode()).alias("explained"))
     # Only plots where AIS is heard all the time can be dark; any plot can be explained.
     unexplained = (
         (~pl.col("explained") & pl.col("_covered")).cast(pl.UInt32).cum_sum().over("contact_id")

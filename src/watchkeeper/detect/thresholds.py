@@ -423,8 +423,9 @@ class Thresholds(BaseModel):
         default=0.2,
         ge=0,
         le=1,
-        description="A sensor track is dark when at most this share of its plots has an AIS "
-        "report within the gate: a dark boat passing a ship is explained for a moment.",
+        description="A sensor track is dark when the vessel that keeps with it best (within "
+        "the gate of most of its plots) explains at most this share of them: a dark boat "
+        "passing a ship is explained for a moment.",
     )
     dark_coverage_min_slots: int = Field(
         default=6,
