@@ -12,7 +12,10 @@ from shapely.geometry import box
 
 from watchkeeper.detect.engine import detect
 from watchkeeper.errors import InputError
+from watchkeeper.geo.landmask import land_mask
+from watchkeeper.geo.shore import shore_distance_if_built
 from watchkeeper.geo.zones import Zone, ZoneSet, read_zones, zones_geojson
+from watchkeeper.settings import load_settings
 from watchkeeper.sim.coasts import scenario_zones
 from watchkeeper.sim.scenario import load_scenario
 from watchkeeper.testing import make_positions
@@ -152,3 +155,27 @@ def test_a_boat_heard_only_at_hourly_passes_idling_in_one_place_is_loitering() -
         if r["ts"].minute < 10  # type: ignore[attr-defined]
     ]
     assert loiterers(moving).is_empty()
+
+
+def test_boats_idling_together_are_loitering_not_an_anchorage() -> None:
+    """Three boats waiting at one spot, their speed over ground wandering between 0.3 and
+    1.2 kn: now and then each is as slow as a ship at anchor, but none lies still."""
+    rows = [
+        {**r, "sog": (0.3, 0.8, 1.2)[i % 3]}
+        for m in range(3)
+        for i, r in enumerate(idling(672000030 + m, 34.25 + 0.001 * m, 11.25, 3))
+    ]
+    assert sorted(loiterers(rows)["mmsi"].to_list()) == [[672000030], [672000031], [672000032]]
+
+
+def test_idling_a_kilometre_off_the_beach_is_loitering() -> None:
+    """Boats waiting for their passengers lie just off the beach, not miles out."""
+    geo = load_settings().geo_dir
+    land, shore = land_mask(geo), shore_distance_if_built(geo)
+    off_zarzis = (33.53, 11.13)  # 1.1 km off the beach north of Zarzis
+    if shore is None or not land.covers([off_zarzis[0]], [off_zarzis[1]])[0]:
+        pytest.skip("the node's land mask or distance to shore does not cover Tunisia")
+    zarzis = Zone("departure_coast", "Zarzis", "test", "drawn", box(11.0, 33.3, 11.4, 33.7))
+    rows = idling(672000040, *off_zarzis, 3)
+    found = detect(make_positions(rows), zones=ZoneSet([zarzis]), land=land, shore=shore)
+    assert found.filter(pl.col("type") == "loitering")["mmsi"].to_list() == [[672000040]]

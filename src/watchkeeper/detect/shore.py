@@ -80,16 +80,24 @@ def near_land_rows(context: Context, frame: pl.DataFrame, distance_m: float) -> 
 
 def anchorage_cells(tracks: pl.DataFrame, context: Context, distance_m: float) -> pl.DataFrame:
     """The 0.01-degree cells (`_cy`, `_cx`) within `distance_m` of an anchorage found in the
-    data: a 0.05-degree cell where `anchorage_min_vessels` vessels lay at anchor, moored
-    (navigational status 1 or 5) or stationary (0.5 kn or less: class B sends no status)."""
+    data: a 0.05-degree cell where `anchorage_min_vessels` vessels lay at anchor or moored
+    (navigational status 1 or 5) or lay still (most of their reports there at 0.5 kn or
+    less: class B sends no status). Most, not some: boats idling together off a beach
+    (loitering) pass through 0.5 kn now and then, and their meeting place is no harbour."""
     t = context.thresholds
     anchored = (
-        tracks.filter(pl.col("nav_status").is_in([1, 5]) | (pl.col("sog") <= _STATIONARY_KN))
-        .group_by(
+        tracks.group_by(
+            "mmsi",
             (pl.col("lat") / _ANCHORAGE_DEG).floor().cast(pl.Int32).alias("_ay"),
             (pl.col("lon") / _ANCHORAGE_DEG).floor().cast(pl.Int32).alias("_ax"),
         )
-        .agg(pl.col("mmsi").n_unique().alias("_n"))
+        .agg(
+            pl.col("nav_status").is_in([1, 5]).any().alias("_declared"),
+            (pl.col("sog") <= _STATIONARY_KN).mean().alias("_still"),
+        )
+        .filter(pl.col("_declared") | (pl.col("_still") > 0.5))
+        .group_by("_ay", "_ax")
+        .agg(pl.len().alias("_n"))
         .filter(pl.col("_n") >= t.anchorage_min_vessels)
     )
     if anchored.is_empty() or distance_m <= 0:

@@ -342,7 +342,8 @@ class Thresholds(BaseModel):
         default=3,
         ge=1,
         description="Distinct vessels at anchor, moored (navigational status 1 or 5) or "
-        "still (0.5 kn or less) that make a 0.05-degree cell an anchorage.",
+        "lying still (most of their reports in the cell at 0.5 kn or less) that make a "
+        "0.05-degree cell an anchorage.",
     )
     encounter_min_shore_m: float = Field(
         default=2000.0,
@@ -391,10 +392,12 @@ class Thresholds(BaseModel):
         "on the simulator's central-med days 0.01-0.25 traded as much recall as precision.",
     )
     loiter_min_shore_m: float = Field(
-        default=1500.0,
+        default=500.0,
         ge=0,
         description="Idling closer than this to land is left out: boats alongside, in "
-        "marinas and fishing harbours, which GSHHG draws as coast.",
+        "marinas and fishing harbours, which GSHHG (full resolution, good to a few hundred "
+        "metres) draws as coast. No further: boats waiting for passengers idle just off "
+        "the beach, under 1 km from it (1.5 km missed a tenth of the simulator's loiterers).",
     )
     loiter_min_anchorage_m: float = Field(
         default=2000.0,
