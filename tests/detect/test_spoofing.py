@@ -211,3 +211,17 @@ def test_a_ship_that_takes_over_the_mmsi_on_another_course_is_a_second_ship() ->
     [event] = of_type(rows, "identity_spoofing").to_dicts()
     assert json.loads(event["evidence"])["variant"] == "shared_mmsi"
     assert of_type(rows, "position_spoofing").is_empty()
+
+
+def test_a_ship_heard_for_a_minute_before_its_positions_jump_is_judged_by_its_reports() -> None:
+    """Two minutes of reports are too few to measure its course between positions; the
+    speed and course it reports say the jumped track keeps its motion, though the ship,
+    heard again hours later, has since turned."""
+    east = 60 / 60 / math.cos(math.radians(36.0))
+    before = sailing(247123456, 0, 120, 10, 36.0, 12.0, kn=12.0, cog=30.0)
+    jumped = sailing(247123456, 130, 3600, 10, 36.0, 12.0 + east, kn=12.0, cog=30.0, at_s=0.0)
+    turned = sailing(247123456, 4 * 3600, 5 * 3600, 10, 36.3, 12.4, kn=12.0, cog=300.0)
+    rows = before + jumped + turned
+    [event] = of_type(rows, "position_spoofing").to_dicts()
+    assert json.loads(event["evidence"])["variant"] == "jump"
+    assert of_type(rows, "identity_spoofing").is_empty()

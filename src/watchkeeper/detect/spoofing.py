@@ -85,7 +85,7 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     main_positions = (
         labelled.join(main, on="mmsi")
         .filter(pl.col("subtrack") == pl.col("main"))
-        .select("mmsi", "ts", "lat", "lon")
+        .select("mmsi", "ts", "lat", "lon", "sog", "cog")
     )
     spans = others.select("mmsi", "subtrack", "start", "end").join(main_positions, on="mmsi")
     overlap = (
@@ -143,17 +143,27 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 def _motion(name: str, *, opening: bool) -> list[pl.Expr]:
     """Aggregations for the velocity over a group's first (`opening`) or last
-    `_MOTION_WINDOW` of reports: `{name}_east` and `{name}_north` in knots, null when
-    that stretch lasts under `_MOTION_MIN_S`."""
+    `_MOTION_WINDOW` of reports: `{name}_east` and `{name}_north` in knots. Made good
+    between positions when that stretch lasts `_MOTION_MIN_S`, else as reported (speed
+    and course over ground at its first or last report; null if not available)."""
     ts = pl.col("ts")
     inside = ts <= ts.min() + _MOTION_WINDOW if opening else ts >= ts.max() - _MOTION_WINDOW
     lat, lon = pl.col("lat").filter(inside), pl.col("lon").filter(inside)
     hours = (ts.filter(inside).last() - ts.filter(inside).first()).dt.total_seconds() / 3600
-    hours = pl.when(hours >= _MOTION_MIN_S / 3600).then(hours)
+    long_enough = hours >= _MOTION_MIN_S / 3600
     scale = (lat.first() * np.pi / 180).cos()
+    end = pl.Expr.first if opening else pl.Expr.last
+    sog = end(pl.col("sog").cast(pl.Float64))
+    cog = end(pl.col("cog").cast(pl.Float64)) * np.pi / 180
     return [
-        ((lon.last() - lon.first()) * scale * 60 / hours).alias(f"{name}_east"),
-        ((lat.last() - lat.first()) * 60 / hours).alias(f"{name}_north"),
+        pl.when(long_enough)
+        .then((lon.last() - lon.first()) * scale * 60 / hours)
+        .otherwise(sog * cog.sin())
+        .alias(f"{name}_east"),
+        pl.when(long_enough)
+        .then((lat.last() - lat.first()) * 60 / hours)
+        .otherwise(sog * cog.cos())
+        .alias(f"{name}_north"),
     ]
 
 
