@@ -104,7 +104,10 @@ def _bridged_steps(steps: pl.DataFrame, context: Context) -> pl.DataFrame:
     """The steps a slow vessel was not heard in, between two steps it was, at most
     `encounter_max_interpolation_s` apart: positions on the straight line between them,
     at the speed made good, which is under `encounter_max_sog` (faster silences are not
-    bridged: the vessel was going somewhere, not keeping company)."""
+    bridged: the vessel was going somewhere, not keeping company). Slow means slow on
+    one side of the silence at least: a boat last heard arriving under way and heard
+    next lying where it arrived stopped there, as one heard last lying still and next
+    leaving lay there until it left (fast on both sides, nothing shows it ever stopped)."""
     t = context.thresholds
     most = int(t.encounter_max_interpolation_s // t.encounter_bin_s)
     if most < 2 or steps.is_empty():
@@ -122,11 +125,12 @@ def _bridged_steps(steps: pl.DataFrame, context: Context) -> pl.DataFrame:
             lat1.alias("_lat1"),
             lon1.alias("_lon1"),
             made_good.alias("_made_good"),
+            pl.col("_sog").shift(-1).over("mmsi").alias("_sog1"),
         )
         .filter(
             pl.col("_gap").is_between(2, most)
             & (pl.col("_made_good") < t.encounter_max_sog)
-            & (pl.col("_sog") < t.encounter_max_sog)
+            & ((pl.col("_sog") < t.encounter_max_sog) | (pl.col("_sog1") < t.encounter_max_sog))
         )
     )
     share = pl.col("_k") / pl.col("_gap")
