@@ -89,6 +89,58 @@ def test_a_small_craft_heard_only_at_satellite_passes_is_still_alongside() -> No
     assert encounters(ship + went, (636000002,)).is_empty()
 
 
+def test_a_boat_alongside_is_judged_by_its_time_not_its_report_rate() -> None:
+    """Class B reports every 3 min alongside and every 30 s under way: the five minutes
+    in which the boat lay alongside for three and made off for the last one are still
+    spent alongside, so thirty minutes together are thirty, not twenty-five."""
+    ship = idle(636000002, 35.5, 13.5, 60)
+    alongside = [  # 10:00 to 37:00, one report every 3 min
+        r
+        for m in range(10, 40, 3)
+        for r in idle(672900001, 35.5004, 13.5, 0.5, msg_type=18, sog=0.4, start_min=m)
+    ]
+    leaving = [  # from 39:00, 7 kn north, one report every 30 s
+        {**r, "lat": 35.5004 + 0.00097 * i}  # 108 m per report
+        for i, r in enumerate(
+            idle(672900001, 35.5004, 13.5, 10, every_s=30, msg_type=18, sog=7.0, start_min=39)
+        )
+    ]
+    [event] = encounters(ship + alongside + leaving, (636000002,)).to_dicts()
+    assert json.loads(event["evidence"])["minutes"] == 30
+
+
+def test_a_boat_last_heard_arriving_and_next_heard_alongside_was_alongside_between() -> None:
+    """Its silence is bridged as a departing boat's is: slow on one side of it, and
+    covering no more ground across it than a boat adrift. Twenty-five minutes heard
+    alongside and fifteen unheard after arriving make forty together."""
+    ship = idle(636000002, 35.5, 13.5, 90)
+    arriving = [  # 7 kn from 1.2 km south, one report every 30 s, there at 10:00
+        {**r, "lat": 35.4932 + 0.00097 * i}
+        for i, r in enumerate(idle(672900001, 35.4932, 13.5, 10, msg_type=18, sog=7.0))
+    ]
+    alongside = [  # heard from 25:00 to 49:00, one report every 3 min
+        r
+        for m in range(25, 50, 3)
+        for r in idle(672900001, 35.5004, 13.5, 0.5, msg_type=18, sog=0.4, start_min=m)
+    ]
+    [event] = encounters(ship + arriving + alongside, (636000002,)).to_dicts()
+    assert json.loads(event["evidence"])["minutes"] >= 35
+    # Fast on both sides of the silence, nothing shows it stopped: not bridged.
+    back = [
+        {**r, "lat": 35.5004 - 0.00097 * i}
+        for i, r in enumerate(idle(672900001, 35.5004, 13.5, 5, msg_type=18, sog=7.0))
+    ]
+    assert encounters(
+        ship
+        + arriving
+        + [
+            {**r, "ts": r["ts"] + timedelta(minutes=45)}  # type: ignore[operator]
+            for r in back
+        ],
+        (636000002,),
+    ).is_empty()
+
+
 def test_vessels_too_far_apart_or_moving_do_not_meet() -> None:
     apart = idle(247000001, 35.5, 13.5, 180) + idle(636000002, 35.51, 13.5, 180)  # 1.1 km
     moving = idle(247000003, 35.6, 13.5, 180, sog=6.0) + idle(

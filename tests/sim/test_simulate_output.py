@@ -352,8 +352,32 @@ def test_a_behaviour_is_observable_when_its_vessel_was_heard_or_seen_while_it_la
     checked = 0
     for e in map(json.loads, written["truth"].read_text().splitlines()):
         details = e["details"]
+        if "movers" in details and len(details["movers"]) == len(e["mmsi"]):
+            start, end = datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])
+            # Two parties: each was heard or plotted while it lasted (its tracks end in
+            # its mover's number), or the meeting is not observable.
+            inside = (
+                (start + slack, end - slack)
+                if not details["observable"]
+                else (
+                    start - slack,
+                    end + slack,
+                )
+            )
+            seen_each = [
+                heard.filter((pl.col("mmsi") == m) & pl.col("ts").is_between(*inside)).height
+                + plots.filter(
+                    pl.col("contact_id").str.ends_with(f"-{mover:05d}")
+                    & pl.col("ts").is_between(*inside)
+                ).height
+                > 0
+                for mover, m in zip(details["movers"], e["mmsi"], strict=True)
+            ]
+            assert all(seen_each) if details["observable"] else not all(seen_each), e
+            checked += 1
+            continue
         if e["type"] == "ais_gap" or "genuine_mover" in details or "movers" in details:
-            continue  # silence by design; a shared MMSI; two parties (each checked alike)
+            continue  # silence by design; a shared MMSI; two parties without AIS each
         start, end = datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])
         reports = placed if e["type"] == "position_spoofing" else heard  # the lie is a position
         near = reports.filter(

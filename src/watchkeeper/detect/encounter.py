@@ -62,11 +62,27 @@ def _small_vessels(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 
 def _ais_steps(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Each vessel's mean position and speed over time in each step. The speed is the
+    median over the step's time, not over its reports: a transponder reports faster the
+    faster it goes (class B every 3 min under 2 kn, every 30 s above), so a step a boat
+    spent alongside but for its last minute holds more reports under way than alongside.
+    Each report speaks for the time until the vessel's next one, at most one step."""
     bin_ms = int(context.thresholds.encounter_bin_s * 1000)
     small = _small_vessels(tracks, context).with_columns(pl.lit(True).alias("_small"))
+    epoch = pl.col("ts").dt.epoch("ms")
+    until_next = epoch.shift(-1).over("mmsi", order_by="ts") - epoch
+    held = pl.when(pl.col("sog").is_not_null()).then(until_next.fill_null(bin_ms).clip(0, bin_ms))
+    by_speed = pl.col("_held").fill_null(0).sort_by("sog", nulls_last=True)
+    time_median = (
+        pl.col("sog")
+        .sort_by("sog", nulls_last=True)
+        .filter(by_speed.cum_sum() >= by_speed.sum() / 2)
+        .first()
+    )
     steps = (
-        tracks.group_by("mmsi", (pl.col("ts").dt.epoch("ms") // bin_ms).alias("_bin"))
-        .agg(pl.col("lat").mean(), pl.col("lon").mean(), pl.col("sog").median().alias("_sog"))
+        tracks.with_columns(held.alias("_held"))
+        .group_by("mmsi", (epoch // bin_ms).alias("_bin"))
+        .agg(pl.col("lat").mean(), pl.col("lon").mean(), time_median.alias("_sog"))
         .with_columns(pl.col("_sog").fill_null(0.0))
     )
     return (
@@ -88,7 +104,10 @@ def _bridged_steps(steps: pl.DataFrame, context: Context) -> pl.DataFrame:
     """The steps a slow vessel was not heard in, between two steps it was, at most
     `encounter_max_interpolation_s` apart: positions on the straight line between them,
     at the speed made good, which is under `encounter_max_sog` (faster silences are not
-    bridged: the vessel was going somewhere, not keeping company)."""
+    bridged: the vessel was going somewhere, not keeping company). Slow means slow on
+    one side of the silence at least: a boat last heard arriving under way and heard
+    next lying where it arrived stopped there, as one heard last lying still and next
+    leaving lay there until it left (fast on both sides, nothing shows it ever stopped)."""
     t = context.thresholds
     most = int(t.encounter_max_interpolation_s // t.encounter_bin_s)
     if most < 2 or steps.is_empty():
@@ -106,11 +125,12 @@ def _bridged_steps(steps: pl.DataFrame, context: Context) -> pl.DataFrame:
             lat1.alias("_lat1"),
             lon1.alias("_lon1"),
             made_good.alias("_made_good"),
+            pl.col("_sog").shift(-1).over("mmsi").alias("_sog1"),
         )
         .filter(
             pl.col("_gap").is_between(2, most)
             & (pl.col("_made_good") < t.encounter_max_sog)
-            & (pl.col("_sog") < t.encounter_max_sog)
+            & ((pl.col("_sog") < t.encounter_max_sog) | (pl.col("_sog1") < t.encounter_max_sog))
         )
     )
     share = pl.col("_k") / pl.col("_gap")

@@ -66,13 +66,16 @@ def observe(
     w0: int,
     w1: int,
     rng: np.random.Generator,
-) -> tuple[pa.Table, dict[int, set[str]]]:
-    """Contacts of every sensor in [w0, w1) (CONTACTS schema, by time) and who each sensor saw."""
+) -> tuple[pa.Table, dict[int, set[str]], npt.NDArray[np.int64]]:
+    """Contacts of every sensor in [w0, w1) (CONTACTS schema, by time), who each sensor
+    saw, and when: one `mover << 32 | minute` per plot (a track's ids say who was seen,
+    not when: a satellite's id for a boat spans every pass that saw it)."""
     length, classification, on_land, _ = movers.arrays()
     live = np.flatnonzero((legs.t0 < w1) & (legs.t1 > w0))
     candidates = np.unique(legs.mover[live])
     tables: list[pa.Table] = []
     seen: dict[int, set[str]] = {}
+    sighted: list[npt.NDArray[np.int64]] = []
     for sensor in sensors:
         iv = int(sensor.interval_s * 1000)
         times = np.arange(-(-w0 // iv) * iv, w1, iv, dtype=np.int64)
@@ -111,6 +114,7 @@ def observe(
         ids = np.char.add(f"{sensor.id}-", np.char.zfill(m.astype(str), 5))
         for mover in np.unique(m):
             seen.setdefault(int(mover), set()).add(f"{sensor.id}-{int(mover):05d}")
+        sighted.append((m.astype(np.int64) << 32) | (ts // 60_000))
         tables.append(
             pa.table(
                 {
@@ -145,7 +149,7 @@ def observe(
             )
         )
     if not tables:
-        return schema.CONTACTS.empty_table(), seen
+        return schema.CONTACTS.empty_table(), seen, np.empty(0, np.int64)
     table = pa.concat_tables(tables).combine_chunks().cast(schema.CONTACTS)
     order = pc.sort_indices(table, [("ts", "ascending"), ("contact_id", "ascending")])
-    return table.take(order), seen
+    return table.take(order), seen, np.concatenate(sighted)

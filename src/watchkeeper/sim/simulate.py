@@ -40,7 +40,7 @@ from watchkeeper.sim.transmit import (
 from watchkeeper.sim.truth import TruthEvent
 from watchkeeper.sim.water import IsLand, SeaRouter, nearest_water
 
-__all__ = ["WINDOW_MS", "Simulation", "Window", "parse_start"]
+__all__ = ["WINDOW_MS", "Simulation", "Window", "observed", "parse_start"]
 
 WINDOW_MS: Final = 10 * MINUTE
 #: Behaviours a sensor's sightings alone can reveal (a boat seen meeting another, leaving
@@ -49,6 +49,29 @@ WINDOW_MS: Final = 10 * MINUTE
 #: spoofed reports nobody heard gave no detector anything to go on.
 SEEN_BY_SENSORS: Final = frozenset({"encounter", "departure", "dark_target", "border_crossing"})
 _BASE_STATION_MS: Final = 10_000  # ITU-R M.1371: base stations report every 10 s
+
+
+def observed(
+    mover: int,
+    start: int,
+    end: int,
+    heard: npt.NDArray[np.int64],
+    sighted: npt.NDArray[np.int64] | None = None,
+) -> bool:
+    """Whether a receiver heard `mover` (`heard`: sorted `mover << 32 | minute` of its
+    reports) or a sensor plotted it (`sighted`, the same of sensor plots, given when
+    sensors can reveal the behaviour) between `start` and `end` (ms). A plot, not a
+    track: a satellite's track of a boat runs from its first pass to its last, and the
+    boat may have been out of every receiver's and sensor's reach in between."""
+    # Minutes wholly inside the behaviour: a report in the minute it began may have
+    # been the last one before it (the true position, before the spoofing).
+    first, last = -(-start // 60_000), (end + 1) // 60_000 - 1
+    lo, hi = (mover << 32) | first, (mover << 32) | last
+    return any(
+        np.searchsorted(keys, hi, side="right") > np.searchsorted(keys, lo)
+        for keys in (heard, sighted)
+        if keys is not None
+    )
 
 
 def parse_start(text: str) -> int:
@@ -151,6 +174,7 @@ class Simulation:
         self._seen: dict[str, tuple[int, int, float, float, float, float]] = {}
         self._heard: list[npt.NDArray[np.int64]] = []  # mover << 32 | minute, per window
         self._heard_at: list[npt.NDArray[np.int64]] = []  # the same, position reports only
+        self._sighted: list[npt.NDArray[np.int64]] = []  # mover << 32 | minute, per plot
 
     def windows(self) -> Iterator[Window]:
         """The run's output, ten minutes at a time, in order."""
@@ -165,9 +189,9 @@ class Simulation:
     def finished_truth(self) -> list[TruthEvent]:
         """The truth, completed with what the sensors saw (call after the last window)."""
         events = list(self.truth)
-        heard, heard_at = (
+        heard, heard_at, sighted = (
             np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-            for parts in (self._heard, self._heard_at)
+            for parts in (self._heard, self._heard_at, self._sighted)
         )
         for event in events:
             mover = event.details.get("mover")
@@ -179,13 +203,10 @@ class Simulation:
             movers = event.details.get("movers") or ([mover] if isinstance(mover, int) else [])
             # Spoofed positions are seen in position reports, not in a name broadcast.
             reports = heard_at if event.type == "position_spoofing" else heard
-            sensors = event.type in SEEN_BY_SENSORS
+            plots = sighted if event.type in SEEN_BY_SENSORS else None
             event.details["observable"] = bool(event.mmsi or event.contact_ids) and (
                 event.type == "ais_gap"
-                or all(
-                    self._observed(int(m), event.start, event.end, reports, sensors=sensors)
-                    for m in movers
-                )
+                or all(observed(int(m), event.start, event.end, reports, plots) for m in movers)
             )
         for mover in self.dark:
             ids = sorted(self._sightings.get(mover, set()))
@@ -205,22 +226,6 @@ class Simulation:
                 )
             )
         return events
-
-    def _observed(
-        self, mover: int, start: int, end: int, heard: npt.NDArray[np.int64], *, sensors: bool
-    ) -> bool:
-        """Whether a receiver heard `mover`, or (`sensors`) a sensor saw it, between
-        `start` and `end`."""
-        # Minutes wholly inside the behaviour: a report in the minute it began may have
-        # been the last one before it (the true position, before the spoofing).
-        first, last = -(-start // 60_000), (end + 1) // 60_000 - 1
-        lo, hi = (mover << 32) | first, (mover << 32) | last
-        if np.searchsorted(heard, hi, side="right") > np.searchsorted(heard, lo):
-            return True
-        if not sensors:
-            return False
-        spans = (self._seen[c] for c in self._sightings.get(mover, ()) if c in self._seen)
-        return any(first <= end and last >= start for first, last, *_ in spans)
 
     def _window(self, w0: int, w1: int, rng: np.random.Generator) -> Window:
         kinds = [
@@ -312,9 +317,10 @@ class Simulation:
     def _contacts(self, w0: int, w1: int, rng: np.random.Generator) -> pa.Table:
         if not self.scenario.sensors or not len(self.legs):
             return schema.CONTACTS.empty_table()
-        table, seen = observe(self.legs, self.movers, self.scenario.sensors, w0, w1, rng)
+        table, seen, sighted = observe(self.legs, self.movers, self.scenario.sensors, w0, w1, rng)
         for mover, ids in seen.items():
             self._sightings.setdefault(mover, set()).update(ids)
+        self._sighted.append(sighted)
         if table.num_rows:
             _track_spans(table, self._seen)
         return table
