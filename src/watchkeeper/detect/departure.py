@@ -13,8 +13,9 @@ Two ways to see one:
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
   coast it is moving away from (off the land, for a track picked up inside the zone and
   lost before it clears it: a coastal radar's range ends), and, where the node marks
-  landing coasts, run on, leads to one: boats are rarely seen on the beach, but radars
-  and aircraft see them on the way.
+  landing coasts, run on while it is still under way when last seen, leads to one (a
+  boat lying stopped at sea makes for no coast): boats are rarely seen on the beach, but
+  radars and aircraft see them on the way.
 
 Night (local solar time 19:00-05:00) raises the score: crossings leave in the dark.
 """
@@ -226,8 +227,8 @@ def _seen_leaving(plots: pl.DataFrame, context: Context) -> pl.DataFrame:
 def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Dark tracks first seen at sea whose opening course, run back for up to
     `departure_max_hours` at their speed, leads to a departure coast they are moving
-    away from, and, where landing coasts are marked, whose closing course leads on to
-    one. Courses are taken over the first and the last `_COURSE_S` of the track, not
+    away from, and, where landing coasts are marked, which is still under way when last
+    seen (`departure_min_sog`) and whose closing course leads on to one. Courses are taken over the first and the last `_COURSE_S` of the track, not
     from end to end: a crossing bends round capes and islands."""
     t = context.thresholds
     assert context.zones is not None
@@ -324,7 +325,8 @@ def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> p
         bound = np.zeros(dark.height, dtype=np.bool_)
         for zone in landings:
             bound |= shapely.intersects(ahead, zone.geometry)
-        from_coast[~bound] = -1
+        # Still under way when last seen: a boat lying stopped at sea makes for no coast.
+        from_coast[~(bound & (end_kn >= t.departure_min_sog))] = -1
     return (
         dark.with_columns(pl.Series("_coast", from_coast), pl.lit("traced_back").alias("_how"))
         .filter(pl.col("_coast") >= 0)
