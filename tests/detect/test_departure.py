@@ -246,3 +246,21 @@ def test_a_dark_boat_that_stops_at_sea_is_not_making_for_the_landing_coast(
         found = detect(make_positions(ships), land=land, zones=zones, contacts=plots)
         found = found.filter(pl.col("type") == "departure")
         assert found["contact_id"].to_list() == ([[contact_id]] if crossing else [])
+
+
+def test_a_beach_and_an_exit_no_boat_could_sail_between_are_no_departure(
+    land: LandMask,
+) -> None:
+    """A ship 20 nm out whose transponder claims a spot on the beach for half an hour (a
+    spoofed fix, or a second ship on its MMSI), then tells the truth again, outside the
+    zone: from the beach to there in 30 s is a run at thousands of knots, so no boat left
+    the beach. The same boat sailing out from the beach at 6.5 kn left it."""
+    beach = [(T0 + timedelta(seconds=30 * i), BEACH[0], BEACH[1]) for i in range(60)]
+    then = beach[-1][0] + timedelta(seconds=30)
+    far = voyage((33.78, 11.50), 45, 6.5, 120, t0=then)  # outside the zone
+    spoofed = reports(247000130, beach, 0.3) + reports(247000130, far, 6.5)
+    assert departures(spoofed, land).is_empty()
+    sailed = reports(247000131, beach, 0.3) + reports(
+        247000131, voyage(BEACH, 45, 6.5, 300, t0=then), 6.5
+    )
+    assert departures(sailed, land)["mmsi"].to_list() == [[247000131]]

@@ -7,8 +7,9 @@ Two ways to see one:
   anchorage found in the data, and either slow there or first heard there: a boat
   cruising along the coast is passing, not leaving) that then leaves the zone for the
   open sea (its first report outside the zone is at least `departure_min_offshore_m`
-  from land) within `departure_max_hours`. Reports pinned inland are left out: a
-  spoofed position on land is no beach;
+  from land) within `departure_max_hours`, no farther from the beach than a vessel can
+  sail in the time (`max_speed_kn`). Reports pinned inland are left out: a spoofed
+  position on land is no beach, and neither is one a ship could not have left from;
 * on sensors, a dark track (as `dark_target` finds them) of a boat under way whose
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
   coast it is moving away from (off the land, for a track picked up inside the zone and
@@ -33,7 +34,7 @@ from watchkeeper.detect.dark import dark_tracks
 from watchkeeper.detect.events import combine, finish_events
 from watchkeeper.detect.shore import anchorage_cells, land_distance_m, near_land_rows
 from watchkeeper.detect.spoofing import inland_rows
-from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night
+from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night, haversine_m
 
 __all__ = ["departure"]
 
@@ -113,11 +114,19 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             pl.col("_zone").shift(1).over("mmsi").alias("_zone_before"),
         )
     )
+    since_launch_s = (pl.col("ts") - pl.col("_launch_ts")).dt.total_seconds()
+    # One boat's way: no vessel moves faster than `max_speed_kn`, so a beach and an exit
+    # further apart are two ships on one MMSI or a spoofed fix, not a boat that left.
+    reachable = (
+        haversine_m(pl.col("_launch_lat"), pl.col("_launch_lon"), pl.col("lat"), pl.col("lon"))
+        <= t.position_jitter_m + t.max_speed_kn * _KNOT_MS * since_launch_s
+    )
     exits = marked.filter(
         (pl.col("_zone") < 0)
         & (pl.col("_zone_before") >= 0)
         & pl.col("_launch_ts").is_not_null()
-        & ((pl.col("ts") - pl.col("_launch_ts")).dt.total_seconds() <= t.departure_max_hours * 3600)
+        & (since_launch_s <= t.departure_max_hours * 3600)
+        & reachable
     )
     if exits.is_empty():
         return pl.DataFrame()
