@@ -210,3 +210,57 @@ def test_a_dark_boat_lost_from_sight_before_it_clears_the_zone_is_judged_by_its_
         )
         found = departures(ships, land, contacts=plots)
         assert found["contact_id"].to_list() == ([[contact_id]] if left else [])
+
+
+def test_a_dark_boat_that_stops_at_sea_is_not_making_for_the_landing_coast(
+    land: LandMask,
+) -> None:
+    """Where landing coasts are marked, a dark boat traced back to a departure coast must
+    still be under way for one when last seen: one that came from that way and lies
+    stopped for its last hour, 10 nm short of the landing beach, is idling, fishing or
+    waiting, not crossing."""
+    seen_at = voyage(BEACH, 45, 6.0, 300)[-1]
+    going = voyage((seen_at[1], seen_at[2]), 45, 6.0, 120, every_s=60, t0=seen_at[0])
+    stopped = going[:60] + [(t, going[59][1], going[59][2]) for t, _, _ in going[60:]]
+    _, beach_lat, beach_lon = voyage(going[59][1:], 45, 6.0, 100)[-1]  # 10 nm on
+    landing = Zone(
+        "landing_coast", "Ahead", "test", "drawn", shapely.Point(beach_lon, beach_lat).buffer(0.27)
+    )
+    zones = ZoneSet([*ZONES.zones, landing])
+    ships = [  # heard all round: the radar's boat is dark
+        row
+        for k, dlat in enumerate((0.05, -0.05))
+        for row in reports(
+            247000120 + k,
+            voyage((seen_at[1] + dlat, seen_at[2] - 0.1), 90, 6.0, 120, t0=seen_at[0]),
+            6.0,
+        )
+    ]
+    for contact_id, track, crossing in (
+        ("RAD-1-0020", going, True),
+        ("RAD-1-0021", stopped, False),
+    ):
+        plots = make_contacts(
+            {"contact_id": contact_id, "ts": t, "lat": lat, "lon": lon} for t, lat, lon in track
+        )
+        found = detect(make_positions(ships), land=land, zones=zones, contacts=plots)
+        found = found.filter(pl.col("type") == "departure")
+        assert found["contact_id"].to_list() == ([[contact_id]] if crossing else [])
+
+
+def test_a_beach_and_an_exit_no_boat_could_sail_between_are_no_departure(
+    land: LandMask,
+) -> None:
+    """A ship 20 nm out whose transponder claims a spot on the beach for half an hour (a
+    spoofed fix, or a second ship on its MMSI), then tells the truth again, outside the
+    zone: from the beach to there in 30 s is a run at thousands of knots, so no boat left
+    the beach. The same boat sailing out from the beach at 6.5 kn left it."""
+    beach = [(T0 + timedelta(seconds=30 * i), BEACH[0], BEACH[1]) for i in range(60)]
+    then = beach[-1][0] + timedelta(seconds=30)
+    far = voyage((33.78, 11.50), 45, 6.5, 120, t0=then)  # outside the zone
+    spoofed = reports(247000130, beach, 0.3) + reports(247000130, far, 6.5)
+    assert departures(spoofed, land).is_empty()
+    sailed = reports(247000131, beach, 0.3) + reports(
+        247000131, voyage(BEACH, 45, 6.5, 300, t0=then), 6.5
+    )
+    assert departures(sailed, land)["mmsi"].to_list() == [[247000131]]

@@ -7,14 +7,16 @@ Two ways to see one:
   anchorage found in the data, and either slow there or first heard there: a boat
   cruising along the coast is passing, not leaving) that then leaves the zone for the
   open sea (its first report outside the zone is at least `departure_min_offshore_m`
-  from land) within `departure_max_hours`. Reports pinned inland are left out: a
-  spoofed position on land is no beach;
+  from land) within `departure_max_hours`, no farther from the beach than a vessel can
+  sail in the time (`max_speed_kn`). Reports pinned inland are left out: a spoofed
+  position on land is no beach, and neither is one a ship could not have left from;
 * on sensors, a dark track (as `dark_target` finds them) of a boat under way whose
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
   coast it is moving away from (off the land, for a track picked up inside the zone and
   lost before it clears it: a coastal radar's range ends), and, where the node marks
-  landing coasts, run on, leads to one: boats are rarely seen on the beach, but radars
-  and aircraft see them on the way.
+  landing coasts, run on while it is still under way when last seen, leads to one (a
+  boat lying stopped at sea makes for no coast): boats are rarely seen on the beach, but
+  radars and aircraft see them on the way.
 
 Night (local solar time 19:00-05:00) raises the score: crossings leave in the dark.
 """
@@ -32,7 +34,7 @@ from watchkeeper.detect.dark import dark_tracks
 from watchkeeper.detect.events import combine, finish_events
 from watchkeeper.detect.shore import anchorage_cells, land_distance_m, near_land_rows
 from watchkeeper.detect.spoofing import inland_rows
-from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night
+from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night, haversine_m
 
 __all__ = ["departure"]
 
@@ -112,11 +114,19 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
             pl.col("_zone").shift(1).over("mmsi").alias("_zone_before"),
         )
     )
+    since_launch_s = (pl.col("ts") - pl.col("_launch_ts")).dt.total_seconds()
+    # One boat's way: no vessel moves faster than `max_speed_kn`, so a beach and an exit
+    # further apart are two ships on one MMSI or a spoofed fix, not a boat that left.
+    reachable = (
+        haversine_m(pl.col("_launch_lat"), pl.col("_launch_lon"), pl.col("lat"), pl.col("lon"))
+        <= t.position_jitter_m + t.max_speed_kn * _KNOT_MS * since_launch_s
+    )
     exits = marked.filter(
         (pl.col("_zone") < 0)
         & (pl.col("_zone_before") >= 0)
         & pl.col("_launch_ts").is_not_null()
-        & ((pl.col("ts") - pl.col("_launch_ts")).dt.total_seconds() <= t.departure_max_hours * 3600)
+        & (since_launch_s <= t.departure_max_hours * 3600)
+        & reachable
     )
     if exits.is_empty():
         return pl.DataFrame()
@@ -226,8 +236,8 @@ def _seen_leaving(plots: pl.DataFrame, context: Context) -> pl.DataFrame:
 def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Dark tracks first seen at sea whose opening course, run back for up to
     `departure_max_hours` at their speed, leads to a departure coast they are moving
-    away from, and, where landing coasts are marked, whose closing course leads on to
-    one. Courses are taken over the first and the last `_COURSE_S` of the track, not
+    away from, and, where landing coasts are marked, which is still under way when last
+    seen (`departure_min_sog`) and whose closing course leads on to one. Courses are taken over the first and the last `_COURSE_S` of the track, not
     from end to end: a crossing bends round capes and islands."""
     t = context.thresholds
     assert context.zones is not None
@@ -324,7 +334,8 @@ def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> p
         bound = np.zeros(dark.height, dtype=np.bool_)
         for zone in landings:
             bound |= shapely.intersects(ahead, zone.geometry)
-        from_coast[~bound] = -1
+        # Still under way when last seen: a boat lying stopped at sea makes for no coast.
+        from_coast[~(bound & (end_kn >= t.departure_min_sog))] = -1
     return (
         dark.with_columns(pl.Series("_coast", from_coast), pl.lit("traced_back").alias("_how"))
         .filter(pl.col("_coast") >= 0)

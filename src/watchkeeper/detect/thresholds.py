@@ -497,6 +497,7 @@ class Thresholds(BaseModel):
     departure_min_sog: float = Field(
         default=3.0,
         ge=0,
-        description="Lowest speed (kn, from a dark track's first and last plots) of a boat "
-        "under way to somewhere: drifting and idling boats are not departing.",
+        description="Lowest speed (kn, over a dark track's first hour, and over its last where "
+        "landing coasts are marked) of a boat under way to somewhere: drifting and idling "
+        "boats are not departing, and one lying stopped at sea makes for no coast.",
     )
