@@ -42,7 +42,6 @@ __all__ = [
     "contact_tracks",
     "dark_target",
     "dark_tracks",
-    "explanations",
 ]
 
 #: Sensors that watch the land; what they see is not a vessel (border detectors use it).
@@ -127,47 +126,62 @@ def ais_minutes(tracks: pl.DataFrame, gate_s: float) -> pl.DataFrame:
     )
 
 
-def explanations(plots: pl.DataFrame, tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """Which vessels heard on AIS could explain which plots: a row (`_row`, the plot's
-    index in `plots`; `mmsi`) for each of up to `_CANDIDATES` vessels within the gate of
-    a plot at its minute.
+class _Explainer:
+    """Which vessels heard on AIS could explain which plots.
 
     One k-d tree over the vessels' minutes (3-D unit vectors and the minute, on an axis
-    that keeps different minutes far apart) finds each plot's nearest vessels of the
-    same minute; one explains the plot within `dark_gate_m` plus the way it makes in the
-    half minute the plot's time was rounded by. Several, not just the nearest: in a port
-    or an anchorage the ship a radar holds is not always the nearest of those berthed
-    beside it. Millions of plots a second, little memory.
+    that keeps different minutes far apart) finds a plot's nearest vessels of the same
+    minute; one explains the plot within `dark_gate_m` plus the way it makes in the
+    half minute the plot's time was rounded by. Millions of plots a second, little
+    memory.
     """
-    t = context.thresholds
-    ais = ais_minutes(tracks, t.dark_gate_s)
-    if ais.is_empty() or plots.is_empty():
-        return pl.DataFrame(schema={"_row": pl.UInt32, "mmsi": pl.Int32})
-    reach_m = t.dark_gate_m + _MAX_KN * _KNOT_MS * 30
-    origin = int(ais["_tick"].min())  # type: ignore[arg-type]
-    tree = cKDTree(
-        _space_time(ais["_lat"], ais["_lon"], ais["_tick"], origin),
-        balanced_tree=False,
-        compact_nodes=False,
+
+    def __init__(self, tracks: pl.DataFrame, context: Context) -> None:
+        t = context.thresholds
+        self.gate_m = t.dark_gate_m
+        self.ais = ais_minutes(tracks, t.dark_gate_s)
+        self.origin = int(self.ais["_tick"].min() or 0)  # type: ignore[arg-type]
+        self.tree = cKDTree(
+            _space_time(self.ais["_lat"], self.ais["_lon"], self.ais["_tick"], self.origin),
+            balanced_tree=False,
+            compact_nodes=False,
+        )
+
+    def pairs(self, plots: pl.DataFrame, k: int) -> pl.DataFrame:
+        """A row (`_row` of the plot, `mmsi`) for each of the `k` nearest vessels within
+        the gate of each plot."""
+        if self.ais.is_empty() or plots.is_empty():
+            return pl.DataFrame(schema={"_row": pl.UInt32, "mmsi": pl.Int32})
+        reach_m = self.gate_m + _MAX_KN * _KNOT_MS * 30
+        tick = (plots["ts"].dt.epoch("ms") + _MINUTE_MS // 2) // _MINUTE_MS
+        chord, nearest = self.tree.query(
+            _space_time(plots["lat"], plots["lon"], tick, self.origin),
+            k=list(range(1, k + 1)),  # a list: two-dimensional results even for one
+            distance_upper_bound=float(m_to_chord(reach_m)),
+            workers=-1,
+        )
+        at, rank = np.nonzero(np.isfinite(chord))
+        vessel = nearest[at, rank]
+        within = chord_to_m(chord[at, rank]) <= (
+            self.gate_m + self.ais["_sog"].to_numpy()[vessel] * _KNOT_MS * 30
+        )
+        return pl.DataFrame(
+            {
+                "_row": plots["_row"].to_numpy()[at[within]],
+                "mmsi": self.ais["mmsi"].to_numpy()[vessel[within]].astype(np.int32),
+            }
+        ).unique()
+
+
+def _best_vessel(candidates: pl.DataFrame) -> pl.DataFrame:
+    """For each track (`contact_id`), the vessel within the gate of most of its plots
+    (`mmsi`) and how many (`len`)."""
+    return (
+        candidates.group_by("contact_id", "mmsi")
+        .len()
+        .sort("len", "mmsi", descending=[True, False])
+        .unique("contact_id", keep="first")
     )
-    tick = (plots["ts"].dt.epoch("ms") + _MINUTE_MS // 2) // _MINUTE_MS
-    chord, nearest = tree.query(
-        _space_time(plots["lat"], plots["lon"], tick, origin),
-        k=_CANDIDATES,
-        distance_upper_bound=float(m_to_chord(reach_m)),
-        workers=-1,
-    )
-    row, rank = np.nonzero(np.isfinite(chord))
-    vessel = nearest[row, rank]
-    within = chord_to_m(chord[row, rank]) <= (
-        t.dark_gate_m + ais["_sog"].to_numpy()[vessel] * _KNOT_MS * 30
-    )
-    return pl.DataFrame(
-        {
-            "_row": row[within].astype(np.uint32),
-            "mmsi": ais["mmsi"].to_numpy()[vessel[within]].astype(np.int32),
-        }
-    ).unique()
 
 
 def _space_time(lat: pl.Series, lon: pl.Series, tick: pl.Series, origin: int) -> np.ndarray:
@@ -223,17 +237,29 @@ def _dark_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         )
     # A track is explained by the one vessel that keeps within the gate of most of its
     # plots (track-to-track association), not by whichever ships it passes: a dark boat
-    # crossing an anchorage or a port's approaches is near one ship, then another.
+    # crossing an anchorage or a port's approaches is near one ship, then another. The
+    # nearest vessel of each plot settles most tracks; only those it leaves looking
+    # dark are searched again among the `_CANDIDATES` nearest: in a port the ship a
+    # radar holds is not always the nearest of those berthed beside it.
     plots = plots.sort("contact_id", "ts").with_row_index("_row")
-    candidates = explanations(plots, tracks, context).join(
-        plots.select("_row", "contact_id"), on="_row"
+    explainer = _Explainer(tracks, context)
+    owner = plots.select("_row", "contact_id")
+    candidates = explainer.pairs(plots, 1).join(owner, on="_row")
+    sizes = plots.group_by("contact_id").len("_n")
+    settled = (
+        _best_vessel(candidates)
+        .join(sizes, on="contact_id")
+        .filter(pl.col("len") > t.dark_max_explained_share * pl.col("_n"))
+        .select("contact_id")
     )
-    best = (
-        candidates.group_by("contact_id", "mmsi")
-        .len()
-        .sort("len", "mmsi", descending=[True, False])
-        .unique("contact_id", keep="first")
+    doubtful = plots.join(settled, on="contact_id", how="anti")
+    candidates = pl.concat(
+        [
+            candidates.join(settled, on="contact_id"),
+            explainer.pairs(doubtful, _CANDIDATES).join(owner, on="_row"),
+        ]
     )
+    best = _best_vessel(candidates)
     kept = candidates.join(best.select("contact_id", "mmsi"), on=["contact_id", "mmsi"])
     plots = plots.with_columns(pl.col("_row").is_in(kept["_row"].implode()).alias("explained"))
     # Only plots where AIS is heard all the time can be dark; any plot can be explained.
