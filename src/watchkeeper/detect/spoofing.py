@@ -71,8 +71,6 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         pl.col("ts").last().alias("end"),
         pl.col("lat").first(),
         pl.col("lon").first(),
-        *_motion("_opening", opening=True),
-        *_motion("_closing", opening=False),
     )
     # The main track is the one the MMSI was first heard on (number 0): a jump or a
     # second transmitter comes later, whichever of the two ends up sending more.
@@ -82,6 +80,15 @@ def _second_tracks(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
     )
     if others.is_empty():
         return others
+    # From here on, only the few MMSIs with a second track.
+    labelled = labelled.join(others.select("mmsi").unique(), on="mmsi")
+    others = others.join(
+        labelled.group_by("mmsi", "subtrack").agg(
+            *_motion("_opening", opening=True), *_motion("_closing", opening=False)
+        ),
+        on=["mmsi", "subtrack"],
+        how="left",
+    )
     main_positions = (
         labelled.join(main, on="mmsi")
         .filter(pl.col("subtrack") == pl.col("main"))

@@ -269,9 +269,16 @@ class ZoneSet:
         lon_a = np.asarray(lon, dtype=np.float64)
         found = np.full(lat_a.shape, -1, dtype=np.int32)
         for i, zone in enumerate(self.of_kind(kind)):
-            todo = found < 0
-            if not todo.any():
-                break
+            # Its bounding box first: a comparison a point, where the polygon test is a
+            # walk round its edges (most of a day's reports lie far from any zone).
+            west, south, east, north = zone.geometry.bounds
+            todo = np.flatnonzero(
+                (found < 0)
+                & (lon_a >= west)
+                & (lon_a <= east)
+                & (lat_a >= south)
+                & (lat_a <= north)
+            )
             inside = shapely.contains_xy(zone.geometry, lon_a[todo], lat_a[todo])
-            found[np.flatnonzero(todo)[inside]] = i
+            found[todo[inside]] = i
         return found
