@@ -264,3 +264,42 @@ def test_a_beach_and_an_exit_no_boat_could_sail_between_are_no_departure(
         247000131, voyage(BEACH, 45, 6.5, 300, t0=then), 6.5
     )
     assert departures(sailed, land)["mmsi"].to_list() == [[247000131]]
+
+
+def test_a_slow_dark_boat_is_judged_by_the_coast_its_course_meets_however_far(
+    land: LandMask,
+) -> None:
+    """Seen 36 nm out of Zarzis making 3.5 kn for Lampedusa, 100 nm on: a day at that speed
+    falls short of the island's waters, but the first land its course meets is the island."""
+    lampedusa = Zone(
+        "landing_coast", "Lampedusa", "test", "drawn", shapely.Point(12.6, 35.5).buffer(0.1)
+    )
+    zones = ZoneSet([*ZONES.zones, lampedusa])
+    seen = (33.9, 11.7)
+    # Its opening course, run back, leads to the Zarzis beach it left.
+    back = math.degrees(
+        math.atan2((seen[1] - BEACH[1]) * math.cos(math.radians(seen[0])), seen[0] - BEACH[0])
+    )
+    opening = voyage(seen, back, 3.5, 60, every_s=60)
+    turn = opening[-1]
+    island = (35.507, 12.59)  # Lampedusa's middle
+    bearing = math.degrees(
+        math.atan2((island[1] - turn[2]) * math.cos(math.radians(turn[1])), island[0] - turn[1])
+    )
+    closing = voyage((turn[1], turn[2]), bearing, 3.5, 60, every_s=60, t0=turn[0])
+    track = opening + closing[1:]
+    plots = make_contacts(
+        {"contact_id": "MPA-1-0014", "ts": t, "lat": lat, "lon": lon} for t, lat, lon in track
+    )
+    # A ship heard alongside, 3 km off, shows AIS reception is good all the way.
+    ships = reports(247000120, [(t, lat, lon + 0.03) for t, lat, lon in track], 3.5)
+    found = detect(make_positions(ships), land=land, zones=zones, contacts=plots)
+    assert found.filter(pl.col("type") == "departure")["contact_id"].to_list() == [["MPA-1-0014"]]
+    # Linosa lies on the same course, beyond Lampedusa: the boat lands before it.
+    linosa = Zone(
+        "landing_coast", "Linosa", "test", "drawn", shapely.Point(12.86, 35.87).buffer(0.1)
+    )
+    beyond = detect(
+        make_positions(ships), land=land, zones=ZoneSet([*ZONES.zones, linosa]), contacts=plots
+    )
+    assert beyond.filter(pl.col("type") == "departure").is_empty()

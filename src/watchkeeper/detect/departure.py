@@ -14,8 +14,8 @@ Two ways to see one:
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
   coast it is moving away from (off the land, for a track picked up inside the zone and
   lost before it clears it: a coastal radar's range ends), and, where the node marks
-  landing coasts, run on while it is still under way when last seen, leads to one (a
-  boat lying stopped at sea makes for no coast): boats are rarely seen on the beach, but
+  landing coasts, run on to the first land it meets while it is still under way when
+  last seen, leads to one (a boat lying stopped at sea makes for no coast): boats are rarely seen on the beach, but
   radars and aircraft see them on the way.
 
 Night (local solar time 19:00-05:00) raises the score: crossings leave in the dark.
@@ -45,6 +45,8 @@ _KNOT_MS: Final = 1852 / 3600
 _SERVICE_CRAFT: Final = [35, *range(50, 60)]
 #: A dark track's opening and closing courses are measured over this long.
 _COURSE_S: Final = 3600
+#: A closing course is run on to the first land in steps this long.
+_LANDFALL_STEP_M: Final = 500.0
 
 
 def departure(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
@@ -323,14 +325,7 @@ def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> p
     if landings:
         end_kn, end_e, end_n = closing
         dlat, dlon = dark["_d_lat"].to_numpy(), dark["_d_lon"].to_numpy()
-        ahead_deg = (
-            end_kn * _KNOT_MS * 2 * t.departure_max_hours * 3600 / (np.pi / 180 * EARTH_RADIUS_M)
-        )
-        flat = dlat + end_n * ahead_deg
-        flon = dlon + end_e * ahead_deg / np.cos(np.radians(dlat))
-        ahead = shapely.linestrings(
-            np.stack([np.stack([dlon, flon], axis=1), np.stack([dlat, flat], axis=1)], axis=2)
-        )
+        ahead = _to_landfall(dlat, dlon, end_e, end_n, context)
         bound = np.zeros(dark.height, dtype=np.bool_)
         for zone in landings:
             bound |= shapely.intersects(ahead, zone.geometry)
@@ -340,6 +335,34 @@ def _traced_back(dark: pl.DataFrame, plots: pl.DataFrame, context: Context) -> p
         dark.with_columns(pl.Series("_coast", from_coast), pl.lit("traced_back").alias("_how"))
         .filter(pl.col("_coast") >= 0)
         .select("contact_id", "start", "end", "detected", "lat", "lon", "_coast", "_sensor", "_how")
+    )
+
+
+def _to_landfall(
+    lat: np.ndarray, lon: np.ndarray, east: np.ndarray, north: np.ndarray, context: Context
+) -> np.ndarray:
+    """Lines from each point along its course (unit `east`, `north`) to the first land the
+    course meets (by the land mask, every `_LANDFALL_STEP_M`), at most
+    `departure_landfall_max_nm` on: the coast a boat on that course makes for, whatever
+    its speed, and no coast beyond an island in its way."""
+    t = context.thresholds
+    steps = np.arange(1, int(t.departure_landfall_max_nm * 1852 / _LANDFALL_STEP_M) + 1)
+    run_deg = steps * _LANDFALL_STEP_M / (np.pi / 180 * EARTH_RADIUS_M)
+    scale = np.cos(np.radians(lat))[:, None]
+    lats = lat[:, None] + north[:, None] * run_deg[None, :]
+    lons = lon[:, None] + east[:, None] * run_deg[None, :] / scale
+    reach = np.full(lat.shape, steps.size, dtype=np.int64)
+    if context.land is not None:
+        land = context.land.is_land(lats.ravel(), lons.ravel()).reshape(lats.shape)
+        reach = np.where(land.any(axis=1), land.argmax(axis=1), steps.size)
+    end = np.maximum(reach - 1, 0)
+    rows = np.arange(lat.size)
+    flat = np.where(reach > 0, lats[rows, end], lat)
+    flon = np.where(reach > 0, lons[rows, end], lon)
+    return np.asarray(
+        shapely.linestrings(
+            np.stack([np.stack([lon, flon], axis=1), np.stack([lat, flat], axis=1)], axis=2)
+        )
     )
 
 

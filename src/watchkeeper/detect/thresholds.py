@@ -494,6 +494,15 @@ class Thresholds(BaseModel):
         "far back a dark track's course is run to find the coast it left (a night's crossing "
         "from Libya or Tunisia to Lampedusa takes 10-20 h at 5-8 kn).",
     )
+    departure_landfall_max_nm: float = Field(
+        default=300.0,
+        gt=0,
+        description="Where landing coasts are marked, a dark boat's closing course is run on "
+        "to the first land it meets, at most this far (nm), to find the coast it makes for: "
+        "the central Mediterranean's crossings run 60-300 nm (Zuwara to Lampedusa 160, "
+        "Sfax to Malta 180, to south-east Sicily 250). Run for a fixed time instead, a slow "
+        "boat fell short of its coast and a fast one reached past an island in its way.",
+    )
     departure_min_sog: float = Field(
         default=3.0,
         ge=0,
