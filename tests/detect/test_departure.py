@@ -79,13 +79,21 @@ def test_a_boat_leaving_the_beach_for_the_open_sea_at_night_is_a_departure(land:
     assert json.loads(event["evidence"])["zone"] == "Zarzis"
 
 
-def test_patrol_boats_and_boats_that_come_back_are_not_departures(land: LandMask) -> None:
+def test_patrol_boats_cargo_ships_and_boats_that_come_back_are_not_departures(
+    land: LandMask,
+) -> None:
     patrol = reports(672000102, voyage(BEACH, 45, 6.5, 300), 6.5)
+    cargo = reports(672000104, voyage(BEACH, 45, 6.5, 300), 6.5)  # sails from ports
     out = voyage(BEACH, 45, 6.0, 60)
     back = voyage((out[-1][1], out[-1][2]), 225, 6.0, 60, t0=out[-1][0] + timedelta(seconds=30))
     fisher = reports(247000103, out + back, 6.0)
-    vessels = make_vessels([{"mmsi": 672000102, "ts": T0, "ship_type": 55}])  # law enforcement
-    assert departures(patrol + fisher, land, vessels=vessels).is_empty()
+    vessels = make_vessels(
+        [
+            {"mmsi": 672000102, "ts": T0, "ship_type": 55},  # law enforcement
+            {"mmsi": 672000104, "ts": T0, "ship_type": 70},  # cargo
+        ]
+    )
+    assert departures(patrol + cargo + fisher, land, vessels=vessels).is_empty()
 
 
 def test_a_boat_that_only_touches_the_coast_under_way_is_passing_not_leaving(

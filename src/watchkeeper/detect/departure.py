@@ -2,7 +2,7 @@
 
 Two ways to see one:
 
-* on AIS, a vessel (not a patrol, SAR or harbour craft) at a beach of a
+* on AIS, a small vessel (not a patrol, SAR or harbour craft, nor a passenger ship, cargo ship or tanker) at a beach of a
   `departure_coast` zone (within `departure_max_shore_m` of land, not in a harbour or
   anchorage found in the data, and either slow there or first heard there: a boat
   cruising along the coast is passing, not leaving) that then leaves the zone for the
@@ -39,10 +39,11 @@ from watchkeeper.detect.tracks import EARTH_RADIUS_M, at_night, haversine_m
 __all__ = ["departure"]
 
 _KNOT_MS: Final = 1852 / 3600
-#: Ship types (ITU-R M.1371 table 53) of the agencies' own and harbour craft, whose
-#: sorties are not departures: military (35), pilot, SAR, tug, port tender,
-#: anti-pollution, law enforcement, medical and non-combatant craft (50-59).
-_SERVICE_CRAFT: Final = [35, *range(50, 60)]
+#: Ship types (ITU-R M.1371 table 53) whose sorties are not departures: the agencies'
+#: own and harbour craft (military 35, pilot, SAR, tug, port tender, anti-pollution, law
+#: enforcement, medical and non-combatant craft, 50-59), and passenger ships, cargo
+#: ships and tankers (60-89), which sail from ports, not beaches.
+_NOT_LEAVING_A_BEACH: Final = [35, *range(50, 90)]
 #: A dark track's opening and closing courses are measured over this long.
 _COURSE_S: Final = 3600
 #: A closing course is run on to the first land in steps this long.
@@ -86,8 +87,8 @@ def _from_ais(tracks: pl.DataFrame, context: Context) -> pl.DataFrame:
         .filter(pl.Series(~inland_rows(tracks, context)))
     )
     if context.vessels is not None and not context.vessels.is_empty():
-        service = context.vessels.filter(pl.col("ship_type").is_in(_SERVICE_CRAFT))
-        flagged = flagged.join(service.select("mmsi").unique(), on="mmsi", how="anti")
+        ships = context.vessels.filter(pl.col("ship_type").is_in(_NOT_LEAVING_A_BEACH))
+        flagged = flagged.join(ships.select("mmsi").unique(), on="mmsi", how="anti")
     inside = flagged.filter(pl.col("_zone") >= 0)
     ashore = near_land_rows(context, inside, t.departure_max_shore_m)
     launch = inside.with_columns(pl.Series("_ashore", ashore)).filter(
