@@ -2,14 +2,15 @@
 
 Two ways to see one:
 
-* on AIS, a small vessel (not a patrol, SAR or harbour craft, nor a passenger ship, cargo ship or tanker) at a beach of a
-  `departure_coast` zone (within `departure_max_shore_m` of land, not in a harbour or
-  anchorage found in the data, and either slow there or first heard there: a boat
-  cruising along the coast is passing, not leaving) that then leaves the zone for the
-  open sea (its first report outside the zone is at least `departure_min_offshore_m`
-  from land) within `departure_max_hours`, no farther from the beach than a vessel can
-  sail in the time (`max_speed_kn`). Reports pinned inland are left out: a spoofed
-  position on land is no beach, and neither is one a ship could not have left from;
+* on AIS, a small vessel (not a patrol, SAR or harbour craft, nor a passenger ship,
+  cargo ship or tanker) at a beach of a `departure_coast` zone (within
+  `departure_max_shore_m` of land, not in a harbour or anchorage found in the data, and
+  either slow there or first heard there: a boat cruising along the coast is passing,
+  not leaving) that then leaves the zone for the open sea (its first report outside the
+  zone is at least `departure_min_offshore_m` from land) within `departure_max_hours`,
+  no farther from the beach than a vessel can sail in the time (`max_speed_kn`).
+  Reports pinned inland are left out: a spoofed position on land is no beach, and
+  neither is one a ship could not have left from;
 * on sensors, a dark track (as `dark_target` finds them) of a boat under way whose
   course, run back for up to `departure_max_hours` at its speed, leads to a departure
   coast it is moving away from (off the land, for a track picked up inside the zone and
