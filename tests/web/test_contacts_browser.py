@@ -2,34 +2,36 @@
 a gateway POSTs appears on the map by sensor, with its own symbol, faded when stale,
 below the alerts, live as more arrive, and a click tells what the sensor reported.
 
-Asserts on the map's source data and rendered features, never on pixels; see
-tests/web/test_picture_browser.py for the set-up and why waits poll the page.
+Asserts on the map's source data and rendered features, never on pixels. The browser,
+the waits and the chromium check are those of tests/web/test_picture_browser.py (see it
+for why waits poll the page); the node here takes contacts from a gateway, not a feed.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import httpx
 import pytest
+from test_picture_browser import (  # type: ignore[import-not-found]
+    CONSOLE,
+    PASSWORD,
+    Browser,
+    Page,
+    _wait,
+    _wait_page,
+)
 
 from watchkeeper.accounts.roles import Role
 from watchkeeper.accounts.users import add_user, init_node
 from watchkeeper.api.app import create_app
-from watchkeeper.audit.trail import Actor
 from watchkeeper.sensors.latest import SENSORS
 from watchkeeper.settings import Settings
-from watchkeeper.testing import CHROMIUM, issue_token, serve_in_thread
+from watchkeeper.testing import issue_token, serve_in_thread
 from watchkeeper.web.style import CONTACT_LAYER, TOP_LAYER, VESSEL_LAYER
 
-PASSWORD = "harbour-pilot-Sfax-42"
-CONSOLE = Actor("console:test", "TEST", ("console",), "local")
-#: Only a safeguard against a hang: a wait that takes this long means the page is broken.
-PATIENCE_S = 180.0
 HEADER = "contact_id,sensor,sensor_id,ts,lat,lon,speed_kn,course,length_m,classification,confidence"
 #: One contact per kind of sensor, in the default view (Sicily Channel), seen a minute ago.
 PLACES = {
@@ -40,14 +42,6 @@ PLACES = {
     "ground_radar": (33.20, 11.40),
     "camera": (33.00, 10.90),
 }
-
-if not CHROMIUM.is_file():
-    reason = f"{CHROMIUM} not found: `make test` installs Debian's chromium (DEB_TEST_PACKAGES)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-from playwright.sync_api import Browser, Page  # noqa: E402
 
 
 class Node(NamedTuple):
@@ -110,18 +104,6 @@ def page(browser: Browser, node: Node) -> Iterator[Page]:
     context.close()
 
 
-def _wait_page(page: Page, expression: str, what: str) -> Any:
-    """Evaluate `expression` in the page until it is truthy; returns its value."""
-    deadline = time.monotonic() + PATIENCE_S
-    while True:
-        value = page.evaluate(expression)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what} after {PATIENCE_S:.0f} s")
-        time.sleep(0.1)
-
-
 # At an idle map: each rendered contact's id, sensor, staleness, and whether its icon exists.
 _RENDERED = f"""(() => {{
   const map = window.__map;
@@ -145,12 +127,14 @@ def _rendered(page: Page, expected: set[str]) -> dict[str, dict[str, Any]]:
         by_id = {f["id"]: f for f in found}
         return by_id if set(by_id) == expected else None
 
-    deadline = time.monotonic() + PATIENCE_S
-    while (result := drawn()) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"contacts drawn are not {sorted(expected)}")
-        time.sleep(0.2)
-    return result
+    found: list[dict[str, dict[str, Any]]] = []
+
+    def settled() -> bool:
+        found[:] = [result] if (result := drawn()) is not None else []
+        return bool(found)
+
+    _wait(settled, f"the contacts drawn to be {sorted(expected)}")
+    return found[0]
 
 
 def test_contacts_appear_by_sensor_below_the_alerts_and_fade_when_stale(
